@@ -1,0 +1,145 @@
+/**
+ * Hardware description format (`dynsim-hardware`, version 1). A file describes a system:
+ * one host CPU, one link and one accelerator, each selecting its model by `kind`. Every
+ * parameter has its unit in its name; each is either required or has a visible default.
+ * `sources` maps a parameter path (e.g. `accelerator.sms`) to the citation of its value.
+ */
+import * as z from 'zod';
+
+const pos = (what: string) => z.number().positive().describe(what);
+const nonneg = (what: string) => z.number().min(0).describe(what);
+const count = (what: string) => z.number().int().min(1).describe(what);
+
+export const HostCpu = z
+  .strictObject({
+    kind: z.literal('host-cpu'),
+    name: z.string().optional(),
+    cores: count('CPU cores available to the runtime (decisions can run in parallel on them).'),
+    clockGhz: pos('Core clock (GHz).'),
+    decisionLatencyNs: nonneg('Time for the host to evaluate one gate decision for a batch (ns).'),
+    dispatchNs: nonneg(
+      'Framework dispatch cost per operator launched from the host in eager mode (ns).',
+    ),
+    notify: z
+      .enum(['polling', 'interrupt'])
+      .default('polling')
+      .describe('How the host learns that the device reached a gate.'),
+    pollIntervalNs: nonneg('Polling period; a notification waits half of it on average (ns).').default(
+      1000,
+    ),
+    interruptLatencyNs: nonneg('Interrupt delivery + wake-up latency (ns).').default(5000),
+  })
+  .describe('Host CPU: makes host-side gate decisions and dispatches work to the accelerator.');
+export type HostCpu = z.infer<typeof HostCpu>;
+
+export const Link = z
+  .strictObject({
+    kind: z.literal('link'),
+    type: z.enum(['pcie', 'on-chip', 'nvlink-c2c']).describe('Physical link between host and device.'),
+    latencyNs: nonneg('One-way latency of a small transfer (ns).'),
+    bandwidthGBps: pos('Sustained bandwidth per direction (GB/s = 1e9 bytes/s).'),
+  })
+  .describe('Host <-> accelerator link.');
+export type Link = z.infer<typeof Link>;
+
+export const DtypeRate = z.strictObject({
+  fp32: nonneg('FLOPs per cycle per unit for fp32.'),
+  fp16: nonneg('FLOPs per cycle per unit for fp16.'),
+  bf16: nonneg('FLOPs per cycle per unit for bf16.'),
+  int8: nonneg('Ops per cycle per unit for int8.'),
+});
+
+export const GpuEnergy = z
+  .strictObject({
+    tensorFlopPj: nonneg('Dynamic energy per tensor-core FLOP (pJ).'),
+    vectorFlopPj: nonneg('Dynamic energy per CUDA-core FLOP (pJ).'),
+    dramBytePj: nonneg('Energy per byte moved to/from device memory (pJ).'),
+    l2BytePj: nonneg('Energy per byte served by L2 (pJ).'),
+    staticPowerW: nonneg('Static (idle) power of the device (W).'),
+  })
+  .describe('Accelergy-style energy table for the GPU.');
+
+export const GpuSimt = z
+  .strictObject({
+    kind: z.literal('gpu-simt'),
+    name: z.string().optional(),
+    sms: count('Streaming multiprocessors.'),
+    warpSize: count('Lanes per warp.').default(32),
+    maxWarpsPerSm: count('Resident warps per SM (occupancy limit).'),
+    clockMhz: pos('SM clock (MHz); accelerator cycles are counted at this clock.'),
+    tensorFlopsPerCyclePerSm: DtypeRate.describe('Dense tensor-core throughput per SM per cycle.'),
+    vectorFlopsPerCyclePerSm: pos('CUDA-core fp32 FLOPs per SM per cycle (FMA = 2).'),
+    memBandwidthGBps: pos('Sustained device-memory bandwidth (GB/s).'),
+    l2Bytes: count('L2 cache capacity (bytes).'),
+    l2BandwidthGBps: pos('L2 bandwidth (GB/s).'),
+    kernelLaunchNs: nonneg('Back-to-back kernel launch interval (ns).'),
+    syncNs: nonneg('Launch + device synchronise round trip (ns).'),
+    graphNodeNs: nonneg('Per-node cost of a replayed CUDA graph (ns).'),
+    gemmTile: z
+      .strictObject({ m: count('Tile rows.'), n: count('Tile columns.'), k: count('K step.') })
+      .describe('Thread-block tile of the GEMM kernels.'),
+    energy: GpuEnergy,
+  })
+  .describe('GPU with SIMT lanes: SMs, warps, tensor/vector throughput, memory, launch costs.');
+export type GpuSimt = z.infer<typeof GpuSimt>;
+
+export const Dataflow = z.enum(['os', 'ws', 'is']).describe('Output-, weight- or input-stationary.');
+
+export const ArrayEnergy = z
+  .strictObject({
+    macPj: nonneg('Energy per MAC (pJ).'),
+    sramReadPj: nonneg('Energy per SRAM word read (pJ).'),
+    sramWritePj: nonneg('Energy per SRAM word written (pJ).'),
+    dramBytePj: nonneg('Energy per DRAM byte (pJ).'),
+    staticPowerMw: nonneg('Static power of the accelerator (mW).'),
+  })
+  .describe('Accelergy-style energy table for the array.');
+
+export const SpatialArray = z
+  .strictObject({
+    kind: z.literal('spatial-array'),
+    name: z.string().optional(),
+    rows: count('PE rows.'),
+    cols: count('PE columns.'),
+    dataflow: Dataflow,
+    tiles: count('Identical array tiles.').default(1),
+    clockMhz: pos('Array clock (MHz).'),
+    wordBytes: count('Bytes per operand word.').default(2),
+    ifmapSramBytes: count('Input feature map SRAM per tile (bytes).'),
+    filterSramBytes: count('Filter (weight) SRAM per tile (bytes).'),
+    ofmapSramBytes: count('Output feature map SRAM per tile (bytes).'),
+    dramBandwidthBytesPerCycle: pos('DRAM bandwidth shared by all tiles (bytes per cycle).'),
+    nocBandwidthBytesPerCycle: pos('On-chip network bandwidth between tiles (bytes per cycle).')
+      .optional()
+      .describe('Required when tiles > 1.'),
+    configLoadNs: nonneg('Time to load a new dataflow configuration (ns).'),
+    residentConfigs: count('Precompiled configurations that can be resident at once.').default(1),
+    energy: ArrayEnergy,
+  })
+  .describe('Static-dataflow spatial array (systolic or CGRA-like), possibly several tiles.');
+export type SpatialArray = z.infer<typeof SpatialArray>;
+
+export const Accelerator = z.discriminatedUnion('kind', [GpuSimt, SpatialArray]);
+export type Accelerator = z.infer<typeof Accelerator>;
+export type AcceleratorKind = Accelerator['kind'];
+
+export const HARDWARE_FORMAT = 'dynsim-hardware';
+export const HARDWARE_VERSION = 1;
+
+export const HardwareSystem = z
+  .strictObject({
+    $schema: z.string().optional(),
+    format: z.literal(HARDWARE_FORMAT),
+    version: z.literal(HARDWARE_VERSION),
+    id: z.string().min(1),
+    description: z.string().optional(),
+    host: HostCpu,
+    link: Link,
+    accelerator: Accelerator,
+    sources: z
+      .record(z.string(), z.string().min(1))
+      .default({})
+      .describe('Citation per parameter path (e.g. "accelerator.sms"), or per object path.'),
+  })
+  .describe('dynsim hardware system: host CPU + link + one accelerator');
+export type HardwareSystem = z.infer<typeof HardwareSystem>;
