@@ -1,0 +1,44 @@
+/**
+ * Terminal output: colour only on a TTY and never with NO_COLOR (https://no-color.org),
+ * plain aligned tables, and number formatting. The only module that knows about chalk.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  const noColor = process.env.NO_COLOR;
+  return Boolean(stream.isTTY) && (noColor === undefined || noColor === '');
+}
+
+export function makeChalk(stream: NodeJS.WriteStream = process.stdout): ChalkInstance {
+  return new Chalk({ level: useColor(stream) ? 1 : 0 });
+}
+
+/** Left-aligns the first column and right-aligns the others. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], c?: ChalkInstance): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, j) => Math.max(...all.map((r) => (r[j] ?? '').length)));
+  const fmt = (r: readonly string[]) =>
+    r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ');
+  const head = fmt(header);
+  return [c ? c.bold(head) : head, ...rows.map(fmt)].join('\n');
+}
+
+/** Fixed-precision number, or an SI-suffixed one for large values (1.82 G). */
+export function num(x: number, digits = 3): string {
+  const a = Math.abs(x);
+  if (a >= 1e12) return `${(x / 1e12).toFixed(2)} T`;
+  if (a >= 1e9) return `${(x / 1e9).toFixed(2)} G`;
+  if (a >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (a >= 1e4) return `${(x / 1e3).toFixed(1)} k`;
+  if (Number.isInteger(x)) return String(x);
+  return x.toFixed(digits);
+}
+
+export function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+/** Stable JSON for --json output (2-space indent, trailing newline). */
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

@@ -1,0 +1,34 @@
+/**
+ * dynsim's public library API. The CLI is a thin shell over these functions; tests and
+ * other programs call them directly.
+ */
+export { VERSION } from './version.js';
+export { DynsimError, formatProblem, type ErrorCode, type Problem } from './util/errors.js';
+
+// formats: schemas, types and loading
+export * from './formats/network.js';
+export * from './formats/hardware.js';
+export * from './formats/trace.js';
+export { validateWith, parseJson } from './formats/validate.js';
+export { loadNetwork, loadHardware, listPresets, locate, readJsonFile } from './formats/load.js';
+export { generateJsonSchemas } from './formats/schemas.js';
+
+// workload
+export { resolveNetwork, traceGatesOf, type ResolvedNetwork, type ResolvedGate } from './network/resolve.js';
+export { layerWork, convOut, type LayerWork, type GemmShape } from './network/work.js';
+export { sampleFlops, type SampleFlops } from './network/flops.js';
+export { resolveHardware, type ResolvedHardware } from './hardware/resolve.js';
+
+// traces
+export type { TraceSource } from './trace/source.js';
+export { JsonlTraceSource, readLines, isGzipFile } from './trace/jsonl-reader.js';
+export { JsonlTraceWriter } from './trace/jsonl-writer.js';
+export { SyntheticSpec } from './trace/synthetic-spec.js';
+export * from './trace/synthetic.js';
+export { traceStats, TraceStatsAccumulator, type TraceStats, type GateStats } from './trace/stats.js';
+export { checkTraceMatchesNetwork } from './trace/compat.js';
+
+// commands as library calls
+export { validateFile, validateFiles, type FileReport } from './api/validate.js';
+export { genTrace, type GenTraceOptions, type GenTraceResult } from './api/gen-trace.js';
+export { inspectTrace, type InspectResult } from './api/inspect.js';
