@@ -22,7 +22,10 @@ function issueMessage(issue: z.core.$ZodIssue, raw: unknown): { path: string; me
   const path = jsonPath(issue.path);
   switch (issue.code) {
     case 'invalid_type':
-      return { path, message: `expected ${issue.expected}, got ${describeValue(got)}` };
+      return {
+        path,
+        message: `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${describeValue(got)}`,
+      };
     case 'unrecognized_keys': {
       const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
       const allowed = (issue as { allowed?: string[] }).allowed;
