@@ -582,7 +582,7 @@ function pickExperts(plan: MoePlan, shift: number, rng: Rng): void {
     picks[j] = rank;
     pickedMass += cum[rank]! - (rank > 0 ? cum[rank - 1]! : 0);
   }
-  for (let j = 0; j < k; j++) picks[j] = perm[(picks[j]! + E - shift) % E]!;
+  for (let j = 0; j < k; j++) picks[j] = perm[(picks[j]! + shift) % E]!;
 }
 
 function taken(picks: Int32Array, n: number, v: number): boolean {
