@@ -13,12 +13,18 @@ export function makeChalk(stream: NodeJS.WriteStream = process.stdout): ChalkIns
   return new Chalk({ level: useColor(stream) ? 1 : 0 });
 }
 
-/** Left-aligns the first column and right-aligns the others. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[], c?: ChalkInstance): string {
+/** Aligned columns; by default the first is left-aligned and the others right-aligned. */
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  c?: ChalkInstance,
+  align?: readonly ('l' | 'r')[],
+): string {
   const all = [header, ...rows];
   const widths = header.map((_, j) => Math.max(...all.map((r) => (r[j] ?? '').length)));
+  const left = (j: number) => (align ? align[j] === 'l' : j === 0);
   const fmt = (r: readonly string[]) =>
-    r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ');
+    r.map((cell, j) => (left(j) ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ').trimEnd();
   const head = fmt(header);
   return [c ? c.bold(head) : head, ...rows.map(fmt)].join('\n');
 }

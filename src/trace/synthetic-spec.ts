@@ -28,7 +28,7 @@ export const ExitParams = z.strictObject({
     .describe('budget: share of samples per exit index 0..exits (sums to 1); default uniform.'),
 });
 export const MoeParams = z.strictObject({
-  routing: z.enum(['uniform', 'zipf', 'drift']).default('zipf'),
+  routing: z.enum(['uniform', 'zipf', 'drift']).default('uniform').describe('Expert popularity: uniform (a load-balanced router), zipf or drift.'),
   zipfS: z.number().min(0).default(1.2).describe('Zipf exponent of expert popularity (zipf, drift).'),
   driftPeriodSamples: z
     .number()

@@ -30,9 +30,9 @@ export function renderInspect(r: InspectResult, color = makeChalk()): string {
   lines.push('');
   const rows = s.gates.map((g) => {
     const f = s.flops?.byGate[g.id];
-    return [g.id, g.kind, String(g.met), describeGate(g), f ? num(f.usefulPerSample) : '-'];
+    return [g.id, g.kind, String(g.met), f ? num(f.usefulPerSample) : '-', describeGate(g)];
   });
-  lines.push(table(['gate', 'kind', 'met', 'decisions', 'FLOPs/sample'], rows, color));
+  lines.push(table(['gate', 'kind', 'met', 'FLOPs/sample', 'decisions'], rows, color, ['l', 'l', 'r', 'r', 'l']));
   lines.push('');
   if (s.flops)
     lines.push(
