@@ -32,3 +32,14 @@ export { checkTraceMatchesNetwork } from './trace/compat.js';
 export { validateFile, validateFiles, type FileReport } from './api/validate.js';
 export { genTrace, type GenTraceOptions, type GenTraceResult } from './api/gen-trace.js';
 export { inspectTrace, type InspectResult } from './api/inspect.js';
+
+// simulation
+export { runSimulation, RUN_DEFAULTS, type RunOptions, type RunResult, type GateResult } from './api/run.js';
+export { simulate, type SimulationConfig, type SimulationOutput } from './engine/simulate.js';
+export { STRATEGY_KINDS, type Strategy, type StrategyKind } from './strategy/types.js';
+export { strategyRegistry, getStrategy } from './strategy/registry.js';
+export { createAccelerator } from './hardware/registry.js';
+export { createGpuSimt } from './hardware/gpu-simt/model.js';
+export type { AcceleratorModel, KernelSpec, KernelCost, PathWork, RowRun } from './hardware/types.js';
+export { Plan } from './formats/plan.js';
+export type { RunMetrics, ScopeMetrics, TimeBreakdownNs } from './metrics/record.js';

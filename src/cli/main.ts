@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { registerValidate } from './commands/validate.js';
 import { registerGenTrace } from './commands/gen-trace.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerRun } from './commands/run.js';
 import { makeChalk } from './output.js';
 
 export interface CommandResult {
@@ -47,6 +48,7 @@ export async function runCli(argv: readonly string[]): Promise<CliOutcome> {
   registerValidate(program, done);
   registerGenTrace(program, done);
   registerInspect(program, done);
+  registerRun(program, done);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 
   try {

@@ -40,6 +40,31 @@ export function num(x: number, digits = 3): string {
   return x.toFixed(digits);
 }
 
+/** Three significant digits, no exponent for ordinary magnitudes. */
+export function sig(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a >= 1000 ? Math.round(x).toString() : x.toPrecision(3).replace(/\.?0+$/, '');
+}
+
+/** A duration in the unit that suits it: 812 ns, 3.41 us, 27.0 ms, 1.20 s. */
+export function dur(ns: number): string {
+  const a = Math.abs(ns);
+  if (a >= 1e9) return `${sig(ns / 1e9)} s`;
+  if (a >= 1e6) return `${sig(ns / 1e6)} ms`;
+  if (a >= 1e3) return `${sig(ns / 1e3)} us`;
+  return `${sig(ns)} ns`;
+}
+
+/** An energy in the unit that suits it, from picojoules. */
+export function energy(pj: number): string {
+  const a = Math.abs(pj);
+  if (a >= 1e12) return `${sig(pj / 1e12)} J`;
+  if (a >= 1e9) return `${sig(pj / 1e9)} mJ`;
+  if (a >= 1e6) return `${sig(pj / 1e6)} uJ`;
+  return `${sig(pj)} pJ`;
+}
+
 export function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }

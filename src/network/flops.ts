@@ -73,8 +73,8 @@ export function sampleFlops(net: ResolvedNetwork, d: Readonly<Record<string, Dec
     } else {
       for (const li of g.layerIdx) if (li <= lastLayer) controlled += net.work[li]!.flops * mult[li]!;
     }
-    const deciderRuns =
-      gate.kind === 'temporal' ? (dec !== undefined ? (dec as MaskDecision).active : gate.steps) : 1;
+    // a temporal gate decides at every step whether the next one runs
+    const deciderRuns = gate.kind === 'temporal' ? gate.steps : 1;
     extra += g.deciderFlops * deciderRuns;
     byGate[gate.id] = controlled;
   }

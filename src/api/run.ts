@@ -1,0 +1,182 @@
+/**
+ * `run`: one simulation of a network on a hardware system under a strategy (or a per-gate
+ * plan), plus the same replay under `static` as the baseline for the achieved saving.
+ */
+import { DynsimError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import { loadHardware, loadNetwork, readJsonFile } from '../formats/load.js';
+import { validateWith } from '../formats/validate.js';
+import { Plan, checkPlanAgainstNetwork } from '../formats/plan.js';
+import { createAccelerator } from '../hardware/registry.js';
+import { JsonlTraceSource } from '../trace/jsonl-reader.js';
+import { SyntheticTraceSource, checkSpecAgainstNetwork, resolveSyntheticSpec } from '../trace/synthetic.js';
+import type { TraceSource } from '../trace/source.js';
+import { simulate } from '../engine/simulate.js';
+import type { BatchingOptions } from '../engine/batching.js';
+import type { StrategyKind } from '../strategy/types.js';
+import { Tally } from '../metrics/accumulator.js';
+import { runMetrics, scopeMetrics, type RunMetrics, type ScopeMetrics } from '../metrics/record.js';
+
+export interface RunOptions {
+  /** Network preset or file. @default 'skipnet-resnet18' */
+  network?: string;
+  /** Hardware preset or file. @default 'h100' */
+  hw?: string;
+  /** Recorded trace; otherwise a synthetic one. */
+  trace?: string;
+  /** Samples of the synthetic trace. @default 1024 */
+  synthetic?: number;
+  /** Seed of the synthetic trace and of generated arrivals. @default 1 */
+  seed?: number;
+  /** Synthetic spec file (JSON). */
+  specFile?: string;
+  /** Strategy for every gate. @default 'mask' */
+  strategy?: StrategyKind;
+  /** Plan file (per-gate strategies); overrides `strategy` for the gates it lists. */
+  planFile?: string;
+  /** Batch size (offline) or maximum batch size (streaming). @default 32 */
+  batch?: number;
+  /** Streaming: Poisson arrivals at this rate (Hz). */
+  arrivalRateHz?: number;
+  /** Streaming with the trace's own arrival times. */
+  streaming?: boolean;
+  /** Streaming: batching timeout. @default 1_000_000 (1 ms) */
+  batchTimeoutNs?: number;
+  /** Per-sample latency budget. */
+  budgetNs?: number;
+  onProgress?: (samplesDone: number, samplesTotal: number | undefined) => void;
+}
+
+export interface GateResult extends ScopeMetrics {
+  kind: string;
+  strategy: StrategyKind;
+}
+
+export interface RunResult {
+  format: 'dynsim-result';
+  version: 1;
+  tool: { name: 'dynsim'; version: string };
+  config: {
+    network: string;
+    hardware: string;
+    accelerator: string;
+    trace: { origin: string; network: string; seed: number | null; samples: number };
+    strategy: StrategyKind;
+    plan: Record<string, StrategyKind>;
+    batching: BatchingOptions;
+    budgetNs: number | null;
+  };
+  metrics: RunMetrics;
+  gates: Record<string, GateResult>;
+  layers: Record<string, ScopeMetrics>;
+  /** Samples that left at each exit index (last = the full network), per exit gate. */
+  exits: Record<string, number[]>;
+  baseline: { strategy: 'static'; totalTimeNs: number; executedFlops: number };
+}
+
+export const RUN_DEFAULTS = {
+  network: 'skipnet-resnet18',
+  hw: 'h100',
+  synthetic: 1024,
+  seed: 1,
+  strategy: 'mask' as StrategyKind,
+  batch: 32,
+  batchTimeoutNs: 1_000_000,
+};
+
+export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
+  const net = loadNetwork(o.network ?? RUN_DEFAULTS.network);
+  const hw = loadHardware(o.hw ?? RUN_DEFAULTS.hw);
+  const accel = createAccelerator(hw.spec.accelerator, hw.file);
+  const seed = o.seed ?? RUN_DEFAULTS.seed;
+  let strategy = o.strategy ?? RUN_DEFAULTS.strategy;
+  let plan: Record<string, StrategyKind> = {};
+  if (o.planFile) {
+    const p = validateWith(Plan, readJsonFile(o.planFile), o.planFile);
+    checkPlanAgainstNetwork(p, net, o.planFile);
+    if (o.strategy === undefined) strategy = p.default;
+    plan = { ...p.gates };
+  }
+  if (o.trace !== undefined && o.synthetic !== undefined)
+    throw new DynsimError('E_USAGE', { message: 'give either a trace file or --synthetic N, not both' });
+  let source: TraceSource;
+  let samplesTotal: number | undefined;
+  if (o.trace !== undefined) {
+    const src = await JsonlTraceSource.open(o.trace);
+    source = src;
+    samplesTotal = src.header.samples;
+  } else {
+    const raw = o.specFile ? readJsonFile(o.specFile) : {};
+    const spec = resolveSyntheticSpec(raw, o.specFile);
+    checkSpecAgainstNetwork(spec, net, o.specFile);
+    samplesTotal = o.synthetic ?? RUN_DEFAULTS.synthetic;
+    source = new SyntheticTraceSource(net, spec, seed, samplesTotal);
+  }
+  const everyGatePerSample =
+    strategy === 'per-sample' && net.gates.every((g) => (plan[g.gate.id] ?? strategy) === 'per-sample');
+  const batching: BatchingOptions = {
+    mode: o.arrivalRateHz !== undefined || o.streaming ? 'streaming' : 'offline',
+    batchSize: everyGatePerSample ? 1 : (o.batch ?? RUN_DEFAULTS.batch),
+    timeoutNs: o.batchTimeoutNs ?? RUN_DEFAULTS.batchTimeoutNs,
+    arrivalRateHz: o.arrivalRateHz,
+    seed,
+  };
+  const sim = await simulate({
+    net,
+    hw,
+    accel,
+    source,
+    strategy,
+    plan,
+    batching,
+    budgetNs: o.budgetNs,
+    onProgress: o.onProgress ? (n) => o.onProgress!(n, samplesTotal) : undefined,
+  });
+  const base = await simulate({ net, hw, accel, source, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch } });
+
+  const acc = hw.spec.accelerator;
+  const dtype = net.spec.dtype;
+  const peakFlopsPerNs =
+    acc.kind === 'gpu-simt' ? acc.sms * acc.tensorFlopsPerCyclePerSm[dtype] * accel.clockGhz : 2 * acc.rows * acc.cols * acc.tiles * accel.clockGhz;
+  const metrics = runMetrics({
+    sim,
+    baselineTimeNs: base.totalTimeNs,
+    staticFlopsPerSample: net.staticFlops,
+    clockGhz: accel.clockGhz,
+    staticPowerW: accel.staticPowerW,
+    peakFlopsPerNs,
+    budgetNs: o.budgetNs,
+  });
+  const gates: Record<string, GateResult> = {};
+  for (const g of net.gates) {
+    const id = g.gate.id;
+    const t = sim.machine.byGate.get(id);
+    gates[id] = {
+      kind: g.gate.kind,
+      strategy: plan[id] ?? strategy,
+      ...scopeMetrics(t ?? new Tally(), base.machine.byGate.get(id), accel.clockGhz),
+    };
+  }
+  const layers: Record<string, ScopeMetrics> = {};
+  for (const [name, t] of sim.machine.byLayer) layers[name] = scopeMetrics(t, base.machine.byLayer.get(name), accel.clockGhz);
+  return {
+    format: 'dynsim-result',
+    version: 1,
+    tool: { name: 'dynsim', version: VERSION },
+    config: {
+      network: net.spec.id,
+      hardware: hw.spec.id,
+      accelerator: acc.kind,
+      trace: { origin: source.origin, network: source.header.network, seed: source.header.seed, samples: sim.samples },
+      strategy,
+      plan,
+      batching,
+      budgetNs: o.budgetNs ?? null,
+    },
+    metrics,
+    gates,
+    layers,
+    exits: sim.exitCounts,
+    baseline: { strategy: 'static', totalTimeNs: base.totalTimeNs, executedFlops: base.machine.total.activeFlops },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * GPU SIMT cost model (`gpu-simt`).
+ *
+ * A kernel's rows are cut into SIMT units: row tiles of `gemmTile.m` rows for tensor-core
+ * kernels (GEMM, conv as implicit GEMM, attention) and warps of `warpSize` lanes for
+ * lane-mapped vector kernels. A unit executes the union of the paths of its rows, one after
+ * another, with the rows not on the current path idle (SIMT divergence; a tile of rows runs
+ * if any of its rows is needed, and a unit whose rows are all idle is skipped). Nested paths
+ * (channel prefixes) run only the widest.
+ *
+ * Time: a row tile of path p costs ceil(n_p / tile.n) column tiles of 2 * m * tile.n * k_p
+ * FLOPs at the SM's tensor rate; a warp costs 32 * flopsPerRow / the SM's vector rate. Units
+ * are spread over the SMs in waves: cycles = max(largest unit, ceil(sum / (SMs * largest))
+ * * largest), which is exact wave quantisation for uniform units. Memory: weights of every
+ * path used plus activations of active rows at the DRAM bandwidth; the kernel takes the
+ * larger of compute and memory time (a roofline per kernel, as in the SCALE-Sim/Timeloop
+ * split of compute and memory).
+ */
+import type { GpuSimt } from '../../formats/hardware.js';
+import type { AcceleratorModel, KernelCost, KernelSpec } from '../types.js';
+
+export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
+  const clockGhz = spec.clockMhz / 1000;
+  const dramBytesPerCycle = spec.memBandwidthGBps / clockGhz;
+  const tile = spec.gemmTile;
+
+  function cost(kernel: KernelSpec): KernelCost {
+    const tensor = kernel.unit === 'tensor';
+    const g = tensor ? tile.m : spec.warpSize;
+    const rate = tensor ? spec.tensorFlopsPerCyclePerSm[kernel.dtype] : spec.vectorFlopsPerCyclePerSm;
+    const paths = kernel.paths;
+    const nested = kernel.nestedPaths === true;
+    // cycles and issued FLOP slots of one full unit on each path
+    const unitCycles = paths.map((p) =>
+      tensor ? (Math.ceil(p.n / tile.n) * 2 * g * tile.n * p.k) / rate : (g * p.flopsPerRow) / rate,
+    );
+    const unitSlots = paths.map((p) => g * p.flopsPerRow);
+    const used = new Uint8Array(paths.length);
+
+    let units = 0;
+    let divergentUnits = 0;
+    let sumCycles = 0;
+    let maxCycles = 0;
+    let issued = 0;
+    let active = 0;
+    let useful = 0;
+    let padding = 0;
+    let actBytes = 0;
+
+    // the unit being filled
+    let uRows = 0;
+    let uActive = 0;
+    let uMixed = false;
+    let uFirst: readonly number[] | null = null;
+    const uSet = new Uint8Array(paths.length);
+    let uSetSize = 0;
+
+    const unitCost = (set: ArrayLike<number>, size: number, contains: (p: number) => boolean) => {
+      let c = 0;
+      let s = 0;
+      for (let p = 0; p < size; p++) {
+        const id = set[p]!;
+        if (!contains(id)) continue;
+        if (nested) {
+          c = Math.max(c, unitCycles[id]!);
+          s = Math.max(s, unitSlots[id]!);
+        } else {
+          c += unitCycles[id]!;
+          s += unitSlots[id]!;
+        }
+      }
+      return [c, s] as const;
+    };
+
+    const closeUnit = () => {
+      if (uRows === 0) return;
+      if (uSetSize > 0) {
+        const ids: number[] = [];
+        for (let p = 0; p < paths.length; p++) if (uSet[p]) ids.push(p);
+        const [c, s] = unitCost(ids, ids.length, () => true);
+        units++;
+        if (uMixed) divergentUnits++;
+        sumCycles += c;
+        if (c > maxCycles) maxCycles = c;
+        issued += s;
+        active += uActive;
+        padding += (s / g) * (g - uRows);
+      }
+      uRows = 0;
+      uActive = 0;
+      uMixed = false;
+      uFirst = null;
+      uSet.fill(0);
+      uSetSize = 0;
+    };
+
+    const samePaths = (a: readonly number[], b: readonly number[]) =>
+      a.length === b.length && a.every((x, i) => x === b[i]);
+
+    for (const run of kernel.runs) {
+      let rows = run.rows;
+      if (rows <= 0) continue;
+      let rowFlops = 0;
+      let rowBytes = 0;
+      for (const p of run.paths) {
+        rowFlops += paths[p]!.flopsPerRow;
+        rowBytes += paths[p]!.bytesPerRow;
+        used[p] = 1;
+      }
+      if (nested && run.paths.length > 1) rowFlops = Math.max(...run.paths.map((p) => paths[p]!.flopsPerRow));
+      actBytes += rows * rowBytes;
+      useful += rows * rowFlops * run.useful;
+
+      const join = (n: number) => {
+        if (uRows > 0 && (uFirst === null || !samePaths(uFirst, run.paths))) uMixed = true;
+        if (uRows === 0) uFirst = run.paths;
+        for (const p of run.paths)
+          if (!uSet[p]) {
+            uSet[p] = 1;
+            uSetSize++;
+          }
+        uRows += n;
+        uActive += n * rowFlops;
+        if (uRows === g) closeUnit();
+      };
+      // top up the open unit
+      if (uRows > 0) {
+        const n = Math.min(rows, g - uRows);
+        join(n);
+        rows -= n;
+      }
+      // whole units of this run alone: uniform, never divergent
+      const whole = Math.floor(rows / g);
+      if (whole > 0) {
+        if (run.paths.length > 0) {
+          const [c, s] = unitCost(run.paths, run.paths.length, () => true);
+          units += whole;
+          sumCycles += whole * c;
+          if (c > maxCycles) maxCycles = c;
+          issued += whole * s;
+          active += whole * g * rowFlops;
+        }
+        rows -= whole * g;
+      }
+      if (rows > 0) join(rows);
+    }
+    closeUnit();
+
+    let weightBytes = 0;
+    for (let p = 0; p < paths.length; p++) if (used[p]) weightBytes += paths[p]!.weightBytes;
+    const dramBytes = weightBytes + actBytes;
+    const computeCycles =
+      maxCycles > 0 ? Math.max(maxCycles, Math.ceil(sumCycles / (spec.sms * maxCycles) - 1e-9) * maxCycles) : 0;
+    const memCycles = dramBytes / dramBytesPerCycle;
+    const cycles = Math.max(computeCycles, memCycles);
+    const flopPj = tensor ? spec.energy.tensorFlopPj : spec.energy.vectorFlopPj;
+    return {
+      cycles,
+      timeNs: cycles / clockGhz,
+      issuedSlotFlops: issued,
+      activeFlops: active,
+      usefulFlops: useful,
+      divergentSlotFlops: Math.max(0, issued - active - padding),
+      units,
+      divergentUnits,
+      dramBytes,
+      energyPj: active * flopPj + dramBytes * spec.energy.dramBytePj,
+    };
+  }
+
+  return {
+    kind: 'gpu-simt',
+    clockGhz,
+    cost,
+    staticPowerW: spec.energy.staticPowerW,
+    launchNs: spec.kernelLaunchNs,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The contract between the engine and the hardware models.
+ *
+ * The engine describes each accelerator launch as a KernelSpec: a GEMM-shaped piece of work
+ * (rows x K x N per path) whose rows are listed in order as runs, each run carrying the set
+ * of paths its rows execute and how much of that work is needed. This is enough for a GPU
+ * to find divergent warps/tiles and for a spatial array to fold the rows onto its PEs.
+ *
+ * Contract: `cost` is pure (same spec, same cost), never mutates the spec, and accounts
+ * every issued slot: issuedSlotFlops >= activeFlops >= usefulFlops.
+ */
+import type { Dtype } from '../formats/network.js';
+
+/** Work of one path per row. A path is one branch outcome (run the block, expert 3, 48 channels). */
+export interface PathWork {
+  /** FLOPs of one row on this path. */
+  flopsPerRow: number;
+  /** GEMM reduction length (tensor kernels); 0 for vector kernels. */
+  k: number;
+  /** GEMM output columns on this path (tensor kernels); 0 for vector kernels. */
+  n: number;
+  /** Parameter bytes this path reads (once per launch if any row takes it). */
+  weightBytes: number;
+  /** Activation bytes read and written per row. */
+  bytesPerRow: number;
+}
+
+/** Consecutive rows that take the same set of paths. */
+export interface RowRun {
+  rows: number;
+  /** Path ids (indices into KernelSpec.paths) these rows execute; empty = rows idle. */
+  paths: readonly number[];
+  /** Share of the computed FLOPs of these rows whose results are used (masking: < 1). */
+  useful: number;
+}
+
+export interface KernelSpec {
+  /** Layer name (or a synthetic name such as `gather:<gate>`), for reports. */
+  name: string;
+  /** `tensor`: GEMM-like, tiled over rows (linear, conv, attention); `vector`: lane-mapped. */
+  unit: 'tensor' | 'vector';
+  dtype: Dtype;
+  paths: readonly PathWork[];
+  /** Paths are nested prefixes of each other (channel gating: the first c channels), so a
+   * tile that mixes them runs only the largest instead of each in turn. */
+  nestedPaths?: boolean;
+  runs: readonly RowRun[];
+}
+
+export interface KernelCost {
+  /** Accelerator cycles of the kernel (excluding launch). */
+  cycles: number;
+  timeNs: number;
+  /** FLOP slots of the issued instructions (lanes x work, idle lanes included). */
+  issuedSlotFlops: number;
+  /** FLOPs computed by active lanes / rows. */
+  activeFlops: number;
+  /** Of those, the FLOPs whose results are needed. */
+  usefulFlops: number;
+  /** Issued slots idle because lanes of one unit took different paths (not tile padding). */
+  divergentSlotFlops: number;
+  /** SIMT units (warps or row tiles) executed, and those with more than one distinct path. */
+  units: number;
+  divergentUnits: number;
+  dramBytes: number;
+  energyPj: number;
+}
+
+export interface AcceleratorModel {
+  readonly kind: 'gpu-simt' | 'spatial-array';
+  /** Accelerator clock (GHz); cycles in results are counted at it. */
+  readonly clockGhz: number;
+  cost(kernel: KernelSpec): KernelCost;
+  /** Static power while the accelerator exists (W), for energy over elapsed time. */
+  readonly staticPowerW: number;
+  /** Fixed device-side cost per kernel launch seen by the host (ns). */
+  readonly launchNs: number;
+}

@@ -1,0 +1,130 @@
+/**
+ * What a sample needs from a gated layer, derived from its decision: rows in row order, each
+ * segment on or off, and for channel gates how many output columns. Strategies differ only in
+ * how they turn these needs into kernels, so the decision semantics live here once.
+ */
+import { DTYPE_BYTES } from '../formats/network.js';
+import { maskBits, type MaskDecision, type MoeDecision } from '../formats/trace.js';
+import type { ResolvedGate } from '../network/resolve.js';
+import { RowState, type Exec, type Slot } from '../engine/exec.js';
+import { kernelOf } from '../engine/kernels.js';
+
+export interface Need {
+  rows: number;
+  on: boolean;
+  /** Output columns needed (channel gates); the layer's full width otherwise. */
+  cols: number;
+}
+
+/** Active elements of a mask; without a recorded layout, spread evenly. */
+export function maskOf(dec: MaskDecision | undefined, length: number): Uint8Array {
+  if (dec === undefined) return new Uint8Array(length).fill(1);
+  if (dec.rle || dec.bitmap !== undefined) return maskBits(dec, length);
+  const bits = new Uint8Array(length);
+  for (let e = 0; e < length; e++) bits[e] = Math.floor(((e + 1) * dec.active) / length) > Math.floor((e * dec.active) / length) ? 1 : 0;
+  return bits;
+}
+
+/** Row segments of `rows` rows following a mask of `bits.length` elements. */
+export function maskSegments(bits: Uint8Array, rows: number, cols: number): Need[] {
+  const out: Need[] = [];
+  const p = bits.length;
+  for (let e = 0; e < p; e++) {
+    const n = Math.floor(((e + 1) * rows) / p) - Math.floor((e * rows) / p);
+    const on = bits[e] === 1;
+    const last = out[out.length - 1];
+    if (last && last.on === on) last.rows += n;
+    else if (n > 0) out.push({ rows: n, on, cols });
+  }
+  return out;
+}
+
+/**
+ * Needs of one alive sample at a controlled layer (`step`: the time step of a temporal gate).
+ * A gate without a recorded decision for the sample is open.
+ */
+export function layerNeeds(x: Exec, g: ResolvedGate, layerIdx: number, slot: Slot, step = 0): Need[] {
+  const shape = x.sh.layers[layerIdx]!;
+  const rows = shape.rowsPerSample;
+  const full = shape.cols;
+  const gate = g.gate;
+  const dec = slot.d[gate.id];
+  switch (gate.kind) {
+    case 'skip':
+      return [{ rows, on: dec !== 1, cols: full }];
+    case 'channel':
+      return [{ rows, on: true, cols: typeof dec === 'number' ? dec : full }];
+    case 'spatial':
+      return maskSegments(maskOf(dec as MaskDecision | undefined, gate.positions), rows, full);
+    case 'temporal': {
+      const bits = maskOf(dec as MaskDecision | undefined, gate.steps);
+      return [{ rows, on: bits[step] === 1, cols: full }];
+    }
+    default:
+      return [{ rows, on: true, cols: full }];
+  }
+}
+
+/** Steps a temporal gate runs its layers for (1 for other gates). */
+export function stepsOf(g: ResolvedGate): number {
+  return g.gate.kind === 'temporal' ? g.gate.steps : 1;
+}
+
+/** Per token, the experts it was routed to (open gate: the first topK experts). */
+export function tokenExperts(g: ResolvedGate, slot: Slot): readonly (readonly number[])[] {
+  const gate = g.gate;
+  if (gate.kind !== 'moe') return [];
+  const dec = slot.d[gate.id] as MoeDecision | undefined;
+  if (dec) return dec.e;
+  const all = Array.from({ length: gate.topK }, (_, k) => k);
+  return Array.from({ length: gate.tokens }, () => all);
+}
+
+/** Bytes the host needs to take a gate's decision for `samples` samples. */
+export function decisionBytes(g: ResolvedGate, samples: number): number {
+  const gate = g.gate;
+  switch (gate.kind) {
+    case 'skip':
+    case 'exit':
+      return samples; // one byte per sample
+    case 'channel':
+      return 4 * samples;
+    case 'spatial':
+      return Math.ceil(gate.positions / 8) * samples;
+    case 'temporal':
+      return Math.ceil(gate.steps / 8) * samples;
+    case 'moe':
+      return 4 * gate.experts; // per-expert token counts size the launches
+  }
+}
+
+/** Activation elements per sample entering and leaving a backbone layer. */
+export function activationElements(x: Exec, layerIdx: number): { input: number; output: number } {
+  const layer = x.net.spec.layers[layerIdx]!;
+  const w = x.net.work[layerIdx]!;
+  const b = DTYPE_BYTES[layer.dtype ?? x.net.spec.dtype];
+  const inputs = layer.kind === 'elementwise' ? layer.operands : 1;
+  return { input: w.inputBytes / b / inputs, output: w.outputBytes / b };
+}
+
+/** Alive slot indices whose exit decision is `exitIndex`. */
+export function leavingAt(x: Exec, gateId: string, exitIndex: number): number[] {
+  return x.alive().filter((i) => x.slots[i]!.d[gateId] === exitIndex);
+}
+
+export { RowState };
+
+/** Evaluates exit head `exitIndex` over the present rows (or one sample alone). */
+export function runHead(x: Exec, g: ResolvedGate, exitIndex: number, onlySlot?: number): void {
+  const gate = g.gate;
+  if (gate.kind !== 'exit') return;
+  const shapes = x.sh.heads.get(gate.id)![exitIndex]!;
+  gate.exits[exitIndex]!.head.forEach((l, k) => {
+    const shape = shapes[k]!;
+    const runs =
+      onlySlot === undefined
+        ? x.denseRuns(shape.rowsPerSample)
+        : [{ rows: shape.rowsPerSample, paths: [0], useful: 1 }];
+    x.kernel(kernelOf(l.name, shape, runs), { category: 'head', layer: `${gate.id}/${l.name}`, gate: gate.id });
+  });
+}

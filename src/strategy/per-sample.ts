@@ -1,0 +1,65 @@
+/**
+ * `per-sample`: each sample runs alone (batch size 1 when it is the run's strategy), taking
+ * exactly its own path: no masking, no divergence, no host round trip (the branch is a
+ * device-side conditional), but one launch per layer per sample and tiles filled by one
+ * sample's rows only.
+ */
+import type { Strategy } from './types.js';
+import { RUN_PATH, copyKernel, kernelOf, narrowPath } from '../engine/kernels.js';
+import { activationElements, layerNeeds, RowState, runHead, stepsOf, tokenExperts } from './common.js';
+
+export const perSampleStrategy: Strategy = {
+  kind: 'per-sample',
+  gatedLayer(x, g, layerIdx, first) {
+    const shape = x.sh.layers[layerIdx]!;
+    const name = x.net.spec.layers[layerIdx]!.name;
+    const gid = g.gate.id;
+    const temporal = g.gate.kind === 'temporal';
+    const act = activationElements(x, layerIdx);
+    for (const i of x.alive()) {
+      const slot = x.slots[i]!;
+      if (first && !temporal) x.decider(g, i);
+      for (let t = 0; t < stepsOf(g); t++) {
+        if (first && temporal) x.decider(g, i);
+        const needs = layerNeeds(x, g, layerIdx, slot, t);
+        const rows = needs.reduce((s, n) => s + (n.on ? n.rows : 0), 0);
+        if (rows === 0) continue;
+        const sparse = needs.length > 1; // a spatial mask: this sample's active positions are gathered
+        if (sparse) x.kernel(copyKernel(`gather:${gid}`, (rows / shape.rowsPerSample) * act.input, shape.dtype), { category: 'regroup', gate: gid });
+        x.kernel(kernelOf(name, shape, [{ rows, paths: RUN_PATH, useful: 1 }], [narrowPath(shape, needs[0]!.cols)]), {
+          category: 'compute',
+          layer: name,
+          gate: gid,
+        });
+        if (sparse) x.kernel(copyKernel(`scatter:${gid}`, (rows / shape.rowsPerSample) * act.output, shape.dtype), { category: 'regroup', gate: gid });
+      }
+    }
+  },
+  moe(x, g) {
+    const gate = g.gate;
+    if (gate.kind !== 'moe') return;
+    const shapes = x.sh.experts.get(gate.id)!;
+    for (const i of x.alive()) {
+      x.decider(g, i);
+      const perExpert = new Array<number>(gate.experts).fill(0);
+      for (const experts of tokenExperts(g, x.slots[i]!)) for (const e of experts) perExpert[e]!++;
+      for (let e = 0; e < gate.experts; e++) {
+        if (perExpert[e] === 0) continue;
+        gate.expert.forEach((l, k) => {
+          const shape = shapes[k]!;
+          x.kernel(kernelOf(l.name, shape, [{ rows: perExpert[e]! * shape.rowsPerSample, paths: RUN_PATH, useful: 1 }]), {
+            category: 'compute',
+            layer: `${gate.id}/${l.name}`,
+            gate: gate.id,
+          });
+        });
+      }
+    }
+  },
+  exit(x, g, exitIndex) {
+    for (const i of x.alive()) {
+      runHead(x, g, exitIndex, i);
+      if (x.slots[i]!.d[g.gate.id] === exitIndex) x.exitSamples([i], exitIndex, RowState.Removed);
+    }
+  },
+};

@@ -1,0 +1,21 @@
+/** The only place that lists the strategy implementations; a new kind without one fails to compile. */
+import type { Strategy, StrategyKind } from './types.js';
+import { staticStrategy } from './static.js';
+import { maskStrategy } from './mask.js';
+import { compactStrategy } from './compact.js';
+import { hostStrategy } from './host.js';
+import { perSampleStrategy } from './per-sample.js';
+import { deviceBranchStrategy } from './device-branch.js';
+
+export const strategyRegistry = {
+  static: staticStrategy,
+  mask: maskStrategy,
+  compact: compactStrategy,
+  host: hostStrategy,
+  'per-sample': perSampleStrategy,
+  'device-branch': deviceBranchStrategy,
+} satisfies { [K in StrategyKind]: Strategy };
+
+export function getStrategy(kind: StrategyKind): Strategy {
+  return strategyRegistry[kind];
+}

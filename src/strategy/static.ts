@@ -1,0 +1,28 @@
+/** `static`: every gate open, the non-dynamic baseline. No deciders, no exits, every expert on every token. */
+import type { Strategy } from './types.js';
+import { stepsOf } from './common.js';
+import { kernelOf } from '../engine/kernels.js';
+
+export const staticStrategy: Strategy = {
+  kind: 'static',
+  gatedLayer(x, g, layerIdx) {
+    for (let t = 0; t < stepsOf(g); t++) x.denseLayer(layerIdx, g.gate.id);
+  },
+  moe(x, g) {
+    const gate = g.gate;
+    if (gate.kind !== 'moe') return;
+    const shapes = x.sh.experts.get(gate.id)!;
+    for (let e = 0; e < gate.experts; e++)
+      gate.expert.forEach((l, k) => {
+        const shape = shapes[k]!;
+        x.kernel(kernelOf(l.name, shape, x.denseRuns(gate.tokens * shape.rowsPerSample)), {
+          category: 'compute',
+          layer: `${gate.id}/${l.name}`,
+          gate: gate.id,
+        });
+      });
+  },
+  exit() {
+    // the static network never leaves early and evaluates no exit head
+  },
+};
