@@ -1,5 +1,5 @@
 /** Small hand-written inputs shared by tests (not the presets, which may change). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Network } from '../../src/formats/network.js';
@@ -41,4 +41,58 @@ export function rawToyNetwork(): Record<string, unknown> {
 
 export function toyNetwork() {
   return resolveNetwork(Network.parse(rawToyNetwork()), 'toy.json');
+}
+
+/**
+ * An idealised GPU system for hand-derived tests: 1 SM at 1 GHz (1 cycle = 1 ns), warps of
+ * 32 lanes at 1 FLOP per lane per cycle, 32x32x32 GEMM tiles at 2048 FLOP/cycle (a 32-row
+ * tile of a 32x32 linear layer = one 32-cycle CTA), memory too fast to matter, free launches.
+ * Host: 100 ns notification (polling every 200 ns), 1000 ns decisions; link 500 ns + 1 B/ns.
+ */
+export function idealGpu(over: { sms?: number; staticPowerW?: number; dispatchNs?: number } = {}): Record<string, unknown> {
+  return {
+    format: 'dynsim-hardware',
+    version: 1,
+    id: 'ideal-gpu',
+    host: {
+      kind: 'host-cpu',
+      cores: 1,
+      clockGhz: 1,
+      decisionLatencyNs: 1000,
+      dispatchNs: over.dispatchNs ?? 0,
+      notify: 'polling',
+      pollIntervalNs: 200,
+      interruptLatencyNs: 0,
+    },
+    link: { kind: 'link', type: 'pcie', latencyNs: 500, bandwidthGBps: 1 },
+    accelerator: {
+      kind: 'gpu-simt',
+      sms: over.sms ?? 1,
+      warpSize: 32,
+      maxWarpsPerSm: 64,
+      clockMhz: 1000,
+      tensorFlopsPerCyclePerSm: { fp32: 2048, fp16: 2048, bf16: 2048, int8: 2048 },
+      vectorFlopsPerCyclePerSm: 32,
+      memBandwidthGBps: 1e12,
+      l2Bytes: 1,
+      l2BandwidthGBps: 1e12,
+      kernelLaunchNs: 0,
+      syncNs: 0,
+      graphNodeNs: 0,
+      gemmTile: { m: 32, n: 32, k: 32 },
+      energy: { tensorFlopPj: 1, vectorFlopPj: 1, dramBytePj: 0, l2BytePj: 0, staticPowerW: over.staticPowerW ?? 0 },
+    },
+  };
+}
+
+/** Writes JSON documents (and JSONL traces) into a fresh temp dir; returns their paths. */
+export function writeInputs(files: Record<string, unknown>): Record<string, string> {
+  const dir = tmpDir();
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(files)) {
+    const p = join(dir, name);
+    writeFileSync(p, Array.isArray(v) ? v.map((l) => JSON.stringify(l)).join('\n') + '\n' : JSON.stringify(v));
+    out[name] = p;
+  }
+  return out;
 }

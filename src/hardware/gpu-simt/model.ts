@@ -8,10 +8,11 @@
  * if any of its rows is needed, and a unit whose rows are all idle is skipped). Nested paths
  * (channel prefixes) run only the widest.
  *
- * Time: a row tile of path p costs ceil(n_p / tile.n) column tiles of 2 * m * tile.n * k_p
- * FLOPs at the SM's tensor rate; a warp costs 32 * flopsPerRow / the SM's vector rate. Units
- * are spread over the SMs in waves: cycles = max(largest unit, ceil(sum / (SMs * largest))
- * * largest), which is exact wave quantisation for uniform units. Memory: weights of every
+ * Time: a row tile of path p is ceil(n_p / tile.n) CTAs (one per column tile) of
+ * 2 * m * tile.n * k_p FLOPs at the SM's tensor rate; a warp costs 32 * flopsPerRow / the
+ * SM's vector rate. CTAs (or warps) are spread over the SMs in waves: cycles =
+ * max(q, ceil(sum / (SMs * q)) * q) with q the largest CTA, which is exact wave quantisation
+ * for uniform CTAs. Memory: weights of every
  * path used plus activations of active rows at the DRAM bandwidth; the kernel takes the
  * larger of compute and memory time (a roofline per kernel, as in the SCALE-Sim/Timeloop
  * split of compute and memory).
@@ -34,6 +35,8 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const unitCycles = paths.map((p) =>
       tensor ? (Math.ceil(p.n / tile.n) * 2 * g * tile.n * p.k) / rate : (g * p.flopsPerRow) / rate,
     );
+    // scheduling quantum: one CTA (a row tile x one column tile) or one warp
+    const unitQuantum = paths.map((p, i) => (tensor ? (2 * g * tile.n * p.k) / rate : unitCycles[i]!));
     const unitSlots = paths.map((p) => g * p.flopsPerRow);
     const used = new Uint8Array(paths.length);
 
@@ -58,18 +61,21 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const unitCost = (set: ArrayLike<number>, size: number, contains: (p: number) => boolean) => {
       let c = 0;
       let s = 0;
+      let q = 0;
       for (let p = 0; p < size; p++) {
         const id = set[p]!;
         if (!contains(id)) continue;
         if (nested) {
           c = Math.max(c, unitCycles[id]!);
           s = Math.max(s, unitSlots[id]!);
+          q = Math.max(q, unitQuantum[id]!);
         } else {
           c += unitCycles[id]!;
           s += unitSlots[id]!;
+          q += unitQuantum[id]!;
         }
       }
-      return [c, s] as const;
+      return [c, s, q] as const;
     };
 
     const closeUnit = () => {
@@ -77,11 +83,11 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       if (uSetSize > 0) {
         const ids: number[] = [];
         for (let p = 0; p < paths.length; p++) if (uSet[p]) ids.push(p);
-        const [c, s] = unitCost(ids, ids.length, () => true);
+        const [c, s, q] = unitCost(ids, ids.length, () => true);
         units++;
         if (uMixed) divergentUnits++;
         sumCycles += c;
-        if (c > maxCycles) maxCycles = c;
+        if (q > maxCycles) maxCycles = q;
         issued += s;
         active += uActive;
         padding += (s / g) * (g - uRows);
@@ -133,10 +139,10 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       const whole = Math.floor(rows / g);
       if (whole > 0) {
         if (run.paths.length > 0) {
-          const [c, s] = unitCost(run.paths, run.paths.length, () => true);
+          const [c, s, q] = unitCost(run.paths, run.paths.length, () => true);
           units += whole;
           sumCycles += whole * c;
-          if (c > maxCycles) maxCycles = c;
+          if (q > maxCycles) maxCycles = q;
           issued += whole * s;
           active += whole * g * rowFlops;
         }

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { HardwareSystem } from '../src/formats/hardware.js';
+import { createGpuSimt } from '../src/hardware/gpu-simt/model.js';
+import type { KernelSpec, PathWork, RowRun } from '../src/hardware/types.js';
+import { idealGpu } from './helpers/fixtures.js';
+
+const gpu = (over?: Parameters<typeof idealGpu>[0]) => {
+  const hw = HardwareSystem.parse(idealGpu(over));
+  if (hw.accelerator.kind !== 'gpu-simt') throw new Error('gpu expected');
+  return createGpuSimt(hw.accelerator);
+};
+
+const vpath = (flopsPerRow: number): PathWork => ({ flopsPerRow, k: 0, n: 0, weightBytes: 0, bytesPerRow: 0 });
+const vector = (paths: PathWork[], runs: RowRun[]): KernelSpec => ({ name: 'v', unit: 'vector', dtype: 'fp16', paths, runs });
+
+/** Lane i of a 32-lane warp takes path i % k. */
+function lanes(k: number, warps = 1): RowRun[] {
+  const runs: RowRun[] = [];
+  for (let i = 0; i < 32 * warps; i++) runs.push({ rows: 1, paths: [i % k], useful: 1 });
+  return runs;
+}
+
+describe('GPU SIMT divergence (hand-derived)', () => {
+  const one = gpu().cost(vector([vpath(100)], lanes(1)));
+
+  it('one converged warp: 32 lanes x 100 FLOPs at 32 FLOP/cycle = 100 cycles, efficiency 1', () => {
+    expect(one.cycles).toBe(100);
+    expect(one.timeNs).toBe(100);
+    expect(one.activeFlops / one.issuedSlotFlops).toBe(1);
+    expect(one.divergentUnits).toBe(0);
+  });
+
+  it('32 lanes alternating between two equal paths: SIMD efficiency 0.5, twice the time', () => {
+    const c = gpu().cost(vector([vpath(100), vpath(100)], lanes(2)));
+    expect(c.activeFlops / c.issuedSlotFlops).toBe(0.5);
+    expect(c.timeNs).toBe(2 * one.timeNs);
+    expect(c.divergentUnits).toBe(1);
+    expect(c.divergentSlotFlops).toBe(3200);
+  });
+
+  for (const k of [1, 2, 4, 8, 16, 32])
+    it(`k = ${k} distinct paths per warp cost k x one path, efficiency 1/k`, () => {
+      const paths = Array.from({ length: k }, () => vpath(100));
+      const c = gpu().cost(vector(paths, lanes(k, 4)));
+      expect(c.timeNs).toBe(k * 4 * one.timeNs);
+      expect(c.activeFlops / c.issuedSlotFlops).toBeCloseTo(1 / k, 12);
+      expect(c.divergentUnits).toBe(k > 1 ? 4 : 0);
+    });
+
+  it('idle lanes (inactive rows) cost the full warp; an all-idle warp is skipped', () => {
+    const runs: RowRun[] = [
+      { rows: 1, paths: [0], useful: 1 },
+      { rows: 31, paths: [], useful: 1 },
+      { rows: 32, paths: [], useful: 1 },
+    ];
+    const c = gpu().cost(vector([vpath(100)], runs));
+    expect(c.units).toBe(1);
+    expect(c.timeNs).toBe(100);
+    expect(c.activeFlops / c.issuedSlotFlops).toBeCloseTo(1 / 32, 12);
+    expect(c.divergentUnits).toBe(1);
+  });
+
+  it('nested paths (channel prefixes) run the widest, not each in turn', () => {
+    const runs: RowRun[] = [
+      { rows: 16, paths: [0], useful: 1 },
+      { rows: 16, paths: [1], useful: 1 },
+    ];
+    const spec: KernelSpec = { ...vector([vpath(100), vpath(50)], runs), nestedPaths: true };
+    const c = gpu().cost(spec);
+    expect(c.timeNs).toBe(100);
+    expect(c.activeFlops).toBe(16 * 100 + 16 * 50);
+    expect(c.issuedSlotFlops).toBe(3200);
+  });
+});
+
+describe('GPU tiles, waves and memory (hand-derived)', () => {
+  // linear 32 -> 32: 2048 FLOPs per row; a 32-row x 32-col CTA = 2*32*32*32 / 2048 = 32 cycles
+  const lin: PathWork = { flopsPerRow: 2048, k: 32, n: 32, weightBytes: 2048, bytesPerRow: 128 };
+  const gemm = (rows: number, paths: readonly number[] = [0], p: PathWork[] = [lin]): KernelSpec => ({
+    name: 'g',
+    unit: 'tensor',
+    dtype: 'fp16',
+    paths: p,
+    runs: [{ rows, paths, useful: 1 }],
+  });
+
+  it('one full tile = one 32-cycle CTA', () => {
+    expect(gpu().cost(gemm(32)).cycles).toBe(32);
+  });
+
+  it('wave quantisation: 4 SMs, 4 tiles = 1 wave, 5 tiles = 2 waves', () => {
+    expect(gpu({ sms: 4 }).cost(gemm(128)).cycles).toBe(32);
+    expect(gpu({ sms: 4 }).cost(gemm(129)).cycles).toBe(64); // 5 tiles, the last with one row
+    expect(gpu({ sms: 4 }).cost(gemm(160)).cycles).toBe(64);
+  });
+
+  it('columns split into CTAs: N = 96 is three 32-cycle CTAs, spread over SMs', () => {
+    const wide: PathWork = { ...lin, n: 96, flopsPerRow: 2 * 32 * 96 };
+    expect(gpu({ sms: 1 }).cost(gemm(32, [0], [wide])).cycles).toBe(96);
+    expect(gpu({ sms: 3 }).cost(gemm(32, [0], [wide])).cycles).toBe(32);
+  });
+
+  it('a partial tile pads: 33 rows issue 64 rows of slots, efficiency 33/64', () => {
+    const c = gpu({ sms: 2 }).cost(gemm(33));
+    expect(c.cycles).toBe(32);
+    expect(c.activeFlops / c.issuedSlotFlops).toBeCloseTo(33 / 64, 12);
+    expect(c.divergentSlotFlops).toBe(0); // padding is not divergence
+  });
+
+  it('memory bound: bytes / bandwidth when it exceeds compute', () => {
+    const hw = HardwareSystem.parse({ ...idealGpu(), accelerator: { ...(idealGpu().accelerator as object), memBandwidthGBps: 1 } });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error();
+    const c = createGpuSimt(hw.accelerator).cost(gemm(32));
+    // weights 2048 B + 32 rows x 128 B = 6144 B at 1 B/ns
+    expect(c.dramBytes).toBe(6144);
+    expect(c.timeNs).toBe(6144);
+  });
+
+  it('MoE tile with two experts runs both in turn (top-1 tokens of two experts)', () => {
+    const runs: RowRun[] = [
+      { rows: 16, paths: [0], useful: 1 },
+      { rows: 16, paths: [1], useful: 1 },
+    ];
+    const c = gpu().cost({ name: 'e', unit: 'tensor', dtype: 'fp16', paths: [lin, lin], runs });
+    expect(c.cycles).toBe(64);
+    expect(c.activeFlops / c.issuedSlotFlops).toBe(0.5);
+    expect(c.dramBytes).toBe(2 * 2048 + 32 * 128); // both experts' weights
+  });
+});
