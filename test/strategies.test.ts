@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { runSimulation, type RunOptions } from '../src/api/run.js';
+import { strategyRegistry } from '../src/strategy/registry.js';
+import { STRATEGY_KINDS } from '../src/strategy/types.js';
+import { idealGpu, writeInputs } from './helpers/fixtures.js';
+
+// linear 32 -> 32, no bias: 2048 FLOPs per row, one 32-row tile = 32 ns on the ideal GPU
+const lin = (name: string) => ({ kind: 'linear', name, rows: 1, inFeatures: 32, outFeatures: 32, bias: false });
+const F = 2048;
+
+function skipNet() {
+  return {
+    format: 'dynsim-network',
+    version: 1,
+    id: 'skip2',
+    dtype: 'fp16',
+    layers: [lin('a'), lin('b')],
+    gates: [{ id: 'g', kind: 'skip', layers: ['b'] }],
+  };
+}
+
+function trace(network: string, gates: unknown[], decisions: Record<string, unknown>[], arrivals?: number[]) {
+  return [
+    { format: 'dynsim-trace', version: 1, network, gates, seed: null, provenance: { test: true } },
+    ...decisions.map((d, i) => (arrivals ? { i, arrivalNs: arrivals[i], d } : { i, d })),
+  ];
+}
+
+/** 32 samples per batch; the first `skipped` of each batch skip block b. */
+function skipInputs(batches: number, skipped: number, hw = idealGpu()) {
+  const d: Record<string, unknown>[] = [];
+  for (let b = 0; b < batches; b++) for (let i = 0; i < 32; i++) d.push({ g: i < skipped ? 1 : 0 });
+  return writeInputs({ 'net.json': skipNet(), 'hw.json': hw, 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], d) });
+}
+
+async function run(files: Record<string, string>, o: RunOptions) {
+  return runSimulation({ network: files['net.json'], hw: files['hw.json'], trace: files['t.jsonl'], batch: 32, ...o });
+}
+
+describe('strategy registry', () => {
+  it('has one implementation per kind, each reporting its own kind', () => {
+    expect(Object.keys(strategyRegistry).sort()).toEqual([...STRATEGY_KINDS].sort());
+    for (const [k, s] of Object.entries(strategyRegistry)) expect(s.kind).toBe(k);
+  });
+});
+
+describe('skip gate at p = 0.5, one batch of 32 (hand-derived on the ideal GPU)', () => {
+  const files = skipInputs(1, 16);
+
+  it('static: every block runs, zero waste, zero savings', async () => {
+    const m = (await run(files, { strategy: 'static' })).metrics;
+    expect(m.totalTimeNs).toBe(64);
+    expect(m.executedFlops).toBe(64 * F);
+    expect(m.maskWasteFraction).toBe(0);
+    expect(m.idealSaving).toBe(0);
+    expect(m.achievedSaving).toBe(0);
+    expect(m.controlTransfers).toBe(0);
+  });
+
+  it('mask: waste = the skipped share of FLOPs (16 of 64 rows), no time saved', async () => {
+    const r = await run(files, { strategy: 'mask' });
+    const m = r.metrics;
+    expect(m.totalTimeNs).toBe(64);
+    expect(m.executedFlops).toBe(64 * F);
+    expect(m.usefulFlops).toBe(48 * F);
+    expect(m.maskWasteFraction).toBe(0.25);
+    expect(m.idealSaving).toBe(0.25);
+    expect(m.achievedSaving).toBe(0);
+    expect(m.timeNs.maskedWaste).toBe(16); // half of block b's 32 ns
+    expect(r.gates.g!.maskWasteFraction).toBe(0.5);
+  });
+
+  it('device-branch: SIMD efficiency < 1 with no masked FLOPs', async () => {
+    const m = (await run(files, { strategy: 'device-branch' })).metrics;
+    expect(m.maskWasteFraction).toBe(0);
+    expect(m.executedFlops).toBe(48 * F);
+    expect(m.simdEfficiency).toBe(48 / 64);
+    expect(m.divergentWarps).toBe(1);
+    expect(m.timeNs.divergence).toBe(16);
+    expect(m.totalTimeNs).toBe(64);
+  });
+
+  it('compact: only needed rows run (a padded tile), gather/scatter priced as copies', async () => {
+    const m = (await run(files, { strategy: 'compact' })).metrics;
+    expect(m.executedFlops).toBe(48 * F);
+    expect(m.maskWasteFraction).toBe(0);
+    expect(m.totalTimeNs).toBeCloseTo(64, 6); // the 16-row sub-batch still fills one 32-cycle tile; copies ~0 ns
+    expect(m.simdEfficiency).toBe(48 / 64);
+    expect(m.kernels).toBe(4); // a, gather, b, scatter
+  });
+
+  it('host: one round trip per gate per batch = notify + link + decide', async () => {
+    const r = await run(files, { strategy: 'host' });
+    const m = r.metrics;
+    const roundTrip = 100 + (500 + 32) + 1000; // half the 200 ns poll, 32 one-byte decisions at 1 B/ns
+    expect(m.controlTransfers).toBe(1);
+    expect(m.controlTransferNs).toBe(roundTrip);
+    expect(m.totalTimeNs).toBeCloseTo(32 + roundTrip + 32, 6);
+    expect(m.timeNs.controlTransfer).toBe(roundTrip);
+    expect(m.acceleratorIdleOnHostFraction).toBeCloseTo(roundTrip / (64 + roundTrip), 9);
+    expect(r.gates.g!.controlTransfers).toBe(1);
+  });
+
+  it('per-sample: batch size 1, each sample alone in a padded tile', async () => {
+    const m = (await run(files, { strategy: 'per-sample' })).metrics;
+    expect(m.batches).toBe(32);
+    // 16 samples run a and b (64 ns), 16 run a only (32 ns)
+    expect(m.totalTimeNs).toBe(16 * 64 + 16 * 32);
+    expect(m.executedFlops).toBe(48 * F);
+    expect(m.simdEfficiency).toBeCloseTo(1 / 32, 12);
+    expect(m.latencyNs.max).toBeCloseTo(64, 1);
+  });
+});
+
+describe('tile-granular branching over two batches', () => {
+  it('device-branch skips a tile whose rows all skip; mask runs it', async () => {
+    // batch of 64 = two tiles; the first 32 samples skip b
+    const d = Array.from({ length: 64 }, (_, i) => ({ g: i < 32 ? 1 : 0 }));
+    const files = writeInputs({ 'net.json': skipNet(), 'hw.json': idealGpu(), 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], d) });
+    const db = (await run(files, { strategy: 'device-branch', batch: 64 })).metrics;
+    const mask = (await run(files, { strategy: 'mask', batch: 64 })).metrics;
+    expect(mask.totalTimeNs).toBe(64 + 64);
+    expect(db.totalTimeNs).toBe(64 + 32);
+    expect(db.simdEfficiency).toBe(1);
+    expect(db.achievedSaving).toBeCloseTo(1 - 96 / 128, 12);
+  });
+});
+
+describe('metrics bookkeeping', () => {
+  it('the time breakdown adds up to the total time', async () => {
+    const files = skipInputs(3, 10, idealGpu({ dispatchNs: 20 }));
+    for (const s of STRATEGY_KINDS) {
+      const m = (await run(files, { strategy: s })).metrics;
+      const t = m.timeNs;
+      const sum = t.usefulCompute + t.maskedWaste + t.divergence + t.regroup + t.controlTransfer + t.reconfiguration + t.idle;
+      expect(sum).toBeCloseTo(m.totalTimeNs, 6);
+      expect(m.throughputSamplesPerS).toBeCloseTo((96 * 1e9) / m.totalTimeNs, 3);
+    }
+  });
+
+  it('dispatch-bound: the host issues 2 kernels per batch at 20 ns each, the accelerator waits', async () => {
+    const files = skipInputs(1, 0, idealGpu({ dispatchNs: 100 }));
+    const m = (await run(files, { strategy: 'static' })).metrics;
+    // kernel a starts at 100, ends 132; kernel b issued at 200, ends 232
+    expect(m.totalTimeNs).toBe(232);
+    expect(m.timeNs.idle).toBe(232 - 64);
+    expect(m.utilization.host).toBeCloseTo(200 / 232, 12);
+  });
+
+  it('energy = FLOPs x pJ/FLOP + static power x time; waste = masked FLOPs energy + static during waste', async () => {
+    const files = skipInputs(1, 16, idealGpu({ staticPowerW: 2 }));
+    const m = (await run(files, { strategy: 'mask' })).metrics;
+    expect(m.energyPj).toBeCloseTo(64 * F * 1 + 2 * 64 * 1000, 6);
+    expect(m.wastedEnergyPj).toBeCloseTo(16 * F + 2 * 16 * 1000, 6);
+  });
+
+  it('offline latency = the batch time; budget counts deadline misses', async () => {
+    const files = skipInputs(2, 16);
+    const m = (await run(files, { strategy: 'mask', budgetNs: 50 })).metrics;
+    expect(m.latencyNs.p50).toBeCloseTo(64, 1);
+    expect(m.latencyNs.max).toBe(64);
+    expect(m.deadlineMissRate).toBe(1);
+    const ok = (await run(files, { strategy: 'mask', budgetNs: 64 })).metrics;
+    expect(ok.deadlineMissRate).toBe(0);
+  });
+
+  it('streaming: a batch closes at its timeout and samples queue', async () => {
+    // 4 samples arriving 0, 10, 20, 1000 ns; max batch 4, timeout 100 ns
+    const d = [{ g: 0 }, { g: 0 }, { g: 0 }, { g: 0 }];
+    const files = writeInputs({
+      'net.json': skipNet(),
+      'hw.json': idealGpu(),
+      't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], d, [0, 10, 20, 1000]),
+    });
+    const m = (await run(files, { strategy: 'static', streaming: true, batch: 4, batchTimeoutNs: 100 })).metrics;
+    expect(m.batches).toBe(2);
+    // batch 1 ready at 100, done at 164: latencies 164, 154, 144; batch 2 ready 1100, done 1164: 164
+    expect(m.latencyNs.max).toBe(164);
+    expect(m.timeNs.queueing).toBeCloseTo((100 + 90 + 80 + 100) / 4, 9);
+    expect(m.totalTimeNs).toBe(1164);
+  });
+});
+
+describe('MoE and exits (hand-derived)', () => {
+  const moeNet = {
+    format: 'dynsim-network',
+    version: 1,
+    id: 'moe',
+    dtype: 'fp16',
+    layers: [lin('a')],
+    gates: [{ id: 'm', kind: 'moe', after: 'a', tokens: 1, experts: 4, topK: 1, capacityFactor: 4, expert: [lin('e')] }],
+  };
+  const moeGates = [{ id: 'm', kind: 'moe', experts: 4, topK: 1, tokens: 1 }];
+
+  it('static runs every expert on every token; mask wastes 1 - k/E of the expert FLOPs', async () => {
+    const d = Array.from({ length: 32 }, (_, i) => ({ m: { e: [[i % 4]] } }));
+    const files = writeInputs({ 'net.json': moeNet, 'hw.json': idealGpu(), 't.jsonl': trace('moe', moeGates, d) });
+    const st = (await run(files, { strategy: 'static' })).metrics;
+    expect(st.executedFlops).toBe(32 * F + 4 * 32 * F);
+    expect(st.totalTimeNs).toBe(32 + 4 * 32);
+    const mask = await run(files, { strategy: 'mask' });
+    expect(mask.gates.m!.maskWasteFraction).toBe(0.75);
+    expect(mask.metrics.idealSaving).toBeCloseTo(1 - (32 * F + 32 * F) / (5 * 32 * F), 12);
+    // device-branch: each 32-token tile holds all 4 experts -> 4 serial passes, efficiency 1/4
+    const db = await run(files, { strategy: 'device-branch' });
+    expect(db.gates.m!.simdEfficiency).toBe(0.25);
+    expect(db.gates.m!.totalTimeNs).toBe(4 * 32);
+    // compact: 8 tokens per expert, each a padded 32-row tile
+    const cp = await run(files, { strategy: 'compact' });
+    expect(cp.gates.m!.executedFlops).toBe(32 * F);
+    expect(cp.gates.m!.kernels).toBe(2 + 4); // gather, combine, 4 experts
+  });
+
+  it('early exit: compact removes leavers, mask keeps computing them', async () => {
+    const exitNet = {
+      format: 'dynsim-network',
+      version: 1,
+      id: 'ee',
+      dtype: 'fp16',
+      layers: [lin('a'), lin('b')],
+      gates: [{ id: 'x', kind: 'exit', exits: [{ after: 'a', head: [lin('h')] }] }],
+    };
+    const d = Array.from({ length: 64 }, (_, i) => ({ x: i < 32 ? 0 : 1 }));
+    const files = writeInputs({ 'net.json': exitNet, 'hw.json': idealGpu(), 't.jsonl': trace('ee', [{ id: 'x', kind: 'exit', exits: 1 }], d) });
+    const mask = await run(files, { strategy: 'mask', batch: 64 });
+    // a (2 tiles) + head (2 tiles) + b (2 tiles, half masked)
+    expect(mask.metrics.totalTimeNs).toBe(6 * 32);
+    expect(mask.metrics.maskWasteFraction).toBeCloseTo(32 / (6 * 32), 12);
+    expect(mask.exits.x).toEqual([32, 32]);
+    const cp = await run(files, { strategy: 'compact', batch: 64 });
+    expect(cp.metrics.totalTimeNs).toBeCloseTo(5 * 32, 6);
+    // leavers complete after the head (128 ns), the rest after b (160 ns)
+    expect(cp.metrics.latencyNs.p50).toBeCloseTo(128, 0);
+    expect(cp.metrics.latencyNs.max).toBeCloseTo(160, 6);
+    const st = await run(files, { strategy: 'static', batch: 64 });
+    expect(st.metrics.totalTimeNs).toBe(4 * 32); // no head, no exit
+  });
+});
