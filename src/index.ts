@@ -35,7 +35,7 @@ export { inspectTrace, type InspectResult } from './api/inspect.js';
 
 // simulation
 export { runSimulation, RUN_DEFAULTS, type RunOptions, type RunResult, type GateResult } from './api/run.js';
-export { simulate, type SimulationConfig, type SimulationOutput } from './engine/simulate.js';
+export { simulate, simulateMany, Engine, type EngineConfig, type SimulationConfig, type SimulationOutput } from './engine/simulate.js';
 export { STRATEGY_KINDS, type Strategy, type StrategyKind } from './strategy/types.js';
 export { strategyRegistry, getStrategy } from './strategy/registry.js';
 export { createAccelerator } from './hardware/registry.js';

@@ -11,7 +11,7 @@ import { createAccelerator } from '../hardware/registry.js';
 import { JsonlTraceSource } from '../trace/jsonl-reader.js';
 import { SyntheticTraceSource, checkSpecAgainstNetwork, resolveSyntheticSpec } from '../trace/synthetic.js';
 import type { TraceSource } from '../trace/source.js';
-import { simulate } from '../engine/simulate.js';
+import { simulateMany, type SimulationOutput } from '../engine/simulate.js';
 import type { BatchingOptions } from '../engine/batching.js';
 import type { StrategyKind } from '../strategy/types.js';
 import { Tally } from '../metrics/accumulator.js';
@@ -121,18 +121,15 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     arrivalRateHz: o.arrivalRateHz,
     seed,
   };
-  const sim = await simulate({
-    net,
-    hw,
-    accel,
+  // the static baseline shares the pass over the trace
+  const [sim, base] = (await simulateMany(
     source,
-    strategy,
-    plan,
-    batching,
-    budgetNs: o.budgetNs,
-    onProgress: o.onProgress ? (n) => o.onProgress!(n, samplesTotal) : undefined,
-  });
-  const base = await simulate({ net, hw, accel, source, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch } });
+    [
+      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs },
+      { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch } },
+    ],
+    o.onProgress ? (n) => o.onProgress!(n, samplesTotal) : undefined,
+  )) as [SimulationOutput, SimulationOutput];
 
   const acc = hw.spec.accelerator;
   const dtype = net.spec.dtype;

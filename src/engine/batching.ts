@@ -1,8 +1,9 @@
 /**
- * Batch formation. Offline: consecutive samples in fixed-size batches, all available at once.
+ * Batch formation, push-based (the engine feeds samples one at a time; memory is one batch).
+ * Offline: consecutive samples in fixed-size batches, all available at once.
  * Streaming: samples arrive (from the trace, or a seeded Poisson process); a batch closes
- * when it holds `maxBatch` samples or `timeoutNs` after its first arrival, whichever is first
- * (dynamic batching as in Triton / TF-Serving), so latency includes the wait in the queue.
+ * when it holds `batchSize` samples or `timeoutNs` after its first arrival, whichever is
+ * first (dynamic batching as in Triton / TF-Serving), so latency includes the queue wait.
  */
 import seedrandom from 'seedrandom';
 import { DynsimError } from '../util/errors.js';
@@ -27,61 +28,65 @@ export interface FormedBatch {
   readyNs: number;
 }
 
-export async function* formBatches(
-  samples: AsyncIterable<SampleRecord>,
-  opts: BatchingOptions,
-  origin: string,
-): AsyncGenerator<FormedBatch> {
-  if (opts.mode === 'offline') {
-    let cur: SampleRecord[] = [];
-    for await (const s of samples) {
-      cur.push(s);
-      if (cur.length === opts.batchSize) {
-        yield { samples: cur, arrivalsNs: cur.map(() => NaN), readyNs: 0 };
-        cur = [];
-      }
-    }
-    if (cur.length) yield { samples: cur, arrivalsNs: cur.map(() => NaN), readyNs: 0 };
-    return;
+export class Batcher {
+  private cur: SampleRecord[] = [];
+  private arr: number[] = [];
+  private clock = 0;
+  private prev = -Infinity;
+  private readonly rng: (() => number) | undefined;
+
+  constructor(
+    private readonly opts: BatchingOptions,
+    private readonly origin: string,
+  ) {
+    this.rng = opts.mode === 'streaming' && opts.arrivalRateHz !== undefined ? seedrandom(`${opts.seed}:arrivals`) : undefined;
   }
-  const rng = opts.arrivalRateHz !== undefined ? seedrandom(`${opts.seed}:arrivals`) : undefined;
-  let clock = 0;
-  let cur: SampleRecord[] = [];
-  let arr: number[] = [];
-  let prev = -Infinity;
-  for await (const s of samples) {
+
+  /** Adds a sample; returns the batches it closes (zero, one, or two). */
+  push(s: SampleRecord, out: FormedBatch[]): void {
+    const o = this.opts;
+    if (o.mode === 'offline') {
+      this.cur.push(s);
+      this.arr.push(NaN);
+      if (this.cur.length === o.batchSize) out.push(this.take(0));
+      return;
+    }
     let a: number;
-    if (rng) {
-      clock += (-Math.log(1 - rng()) * 1e9) / opts.arrivalRateHz!;
-      a = clock;
+    if (this.rng) {
+      this.clock += (-Math.log(1 - this.rng()) * 1e9) / o.arrivalRateHz!;
+      a = this.clock;
     } else {
       if (s.arrivalNs === undefined)
         throw new DynsimError('E_TRACE', {
-          file: origin,
+          file: this.origin,
           path: `sample ${s.i}.arrivalNs`,
           message: 'streaming replay needs an arrival time for every sample (or pass --arrival-rate)',
         });
       a = s.arrivalNs;
-      if (a < prev)
+      if (a < this.prev)
         throw new DynsimError('E_TRACE', {
-          file: origin,
+          file: this.origin,
           path: `sample ${s.i}.arrivalNs`,
-          message: `expected arrival times in non-decreasing order, got ${a} after ${prev}`,
+          message: `expected arrival times in non-decreasing order, got ${a} after ${this.prev}`,
         });
     }
-    prev = a;
-    if (cur.length > 0 && a > arr[0]! + opts.timeoutNs) {
-      yield { samples: cur, arrivalsNs: arr, readyNs: arr[0]! + opts.timeoutNs };
-      cur = [];
-      arr = [];
-    }
-    cur.push(s);
-    arr.push(a);
-    if (cur.length === opts.batchSize) {
-      yield { samples: cur, arrivalsNs: arr, readyNs: a };
-      cur = [];
-      arr = [];
-    }
+    this.prev = a;
+    if (this.cur.length > 0 && a > this.arr[0]! + o.timeoutNs) out.push(this.take(this.arr[0]! + o.timeoutNs));
+    this.cur.push(s);
+    this.arr.push(a);
+    if (this.cur.length === o.batchSize) out.push(this.take(a));
   }
-  if (cur.length) yield { samples: cur, arrivalsNs: arr, readyNs: arr[0]! + opts.timeoutNs };
+
+  /** The last, partial batch, if any. */
+  flush(out: FormedBatch[]): void {
+    if (!this.cur.length) return;
+    out.push(this.take(this.opts.mode === 'offline' ? 0 : this.arr[0]! + this.opts.timeoutNs));
+  }
+
+  private take(readyNs: number): FormedBatch {
+    const b = { samples: this.cur, arrivalsNs: this.arr, readyNs };
+    this.cur = [];
+    this.arr = [];
+    return b;
+  }
 }

@@ -8,7 +8,7 @@
  */
 import type { HardwareSystem } from '../formats/hardware.js';
 import type { Decision } from '../formats/trace.js';
-import type { AcceleratorModel, KernelSpec, RowRun } from '../hardware/types.js';
+import type { AcceleratorModel, KernelCost, KernelSpec, RowRun } from '../hardware/types.js';
 import type { ResolvedGate, ResolvedNetwork } from '../network/resolve.js';
 import { Tally, type KernelCategory } from '../metrics/accumulator.js';
 import { IDLE, RUN_PATH, kernelOf, layerShape, pushRun, type LayerShape } from './kernels.js';
@@ -60,6 +60,8 @@ export interface Slot {
   doneNs: number;
   /** Exit taken, if any. */
   exitIndex: number;
+  /** Derived per-sample data (decoded masks, row segments), computed once per batch. */
+  cache?: Map<string, unknown>;
 }
 
 /** Shared state of the whole run: timelines and tallies. */
@@ -78,6 +80,20 @@ export class Machine {
   readonly byLayer = new Map<string, Tally>();
   readonly issueNs: number;
   readonly notifyNs: number;
+  /** Costs of kernels whose spec is fixed by a key (layer + batch row states); bounded. */
+  private readonly costMemo = new Map<string, KernelCost>();
+
+  /** The cost of a kernel, memoised under `key` when given (the cost model is pure). */
+  costOf(spec: () => KernelSpec, key: string | undefined): KernelCost {
+    if (key === undefined) return this.accel.cost(spec());
+    let c = this.costMemo.get(key);
+    if (c === undefined) {
+      if (this.costMemo.size >= 50_000) this.costMemo.clear();
+      c = this.accel.cost(spec());
+      this.costMemo.set(key, c);
+    }
+    return c;
+  }
 
   constructor(
     readonly hw: HardwareSystem,
@@ -118,8 +134,43 @@ export class Exec {
 
   /** Prices a kernel and places it: the host issues it, the accelerator runs it in order. */
   kernel(spec: KernelSpec, tag: KernelTag): void {
+    this.place(this.m.accel.cost(spec), tag);
+  }
+
+  /** Like `kernel`, for a spec fully determined by `key` and the batch's row states. */
+  kernelKeyed(key: string, spec: () => KernelSpec, tag: KernelTag): void {
+    this.place(this.m.costOf(spec, `${key}|${this.stateSig()}`), tag);
+  }
+
+  /**
+   * A kernel whose cost structure (rows, paths) is fixed by `key` and the batch's row states,
+   * while which results are needed varies: the structure is priced once, the useful FLOPs
+   * are given. Used by masking, where every row computes whatever the decisions.
+   */
+  kernelMasked(key: string, spec: () => KernelSpec, usefulFlops: number, tag: KernelTag): void {
+    const c = this.m.costOf(spec, `${key}|${this.stateSig()}`);
+    this.place({ ...c, usefulFlops }, tag);
+  }
+
+  /** A kernel fully determined by `key` alone (e.g. a layer over a dense sub-batch of n rows). */
+  kernelFixed(key: string, spec: () => KernelSpec, tag: KernelTag): void {
+    this.place(this.m.costOf(spec, key), tag);
+  }
+
+  private sig: string | null = null;
+
+  /** Signature of the row states of the batch (changes only at exits). */
+  stateSig(): string {
+    if (this.sig === null) {
+      let all = true;
+      for (const s of this.slots) if (s.state !== RowState.Alive) all = false;
+      this.sig = all ? `A${this.slots.length}` : this.slots.map((s) => s.state).join('');
+    }
+    return this.sig;
+  }
+
+  private place(cost: KernelCost, tag: KernelTag): void {
     const m = this.m;
-    const cost = m.accel.cost(spec);
     m.hostT += m.issueNs;
     m.hostBusyNs += m.issueNs;
     const start = Math.max(m.accelT, m.hostT);
@@ -176,6 +227,7 @@ export class Exec {
 
   /** Samples at `slotIdx` leave at exit `exitIndex`; they complete now unless masked. */
   exitSamples(slotIdx: readonly number[], exitIndex: number, newState: RowState): void {
+    this.sig = null;
     for (const i of slotIdx) {
       const s = this.slots[i]!;
       s.state = newState;
@@ -216,7 +268,11 @@ export class Exec {
   denseLayer(layerIdx: number, gate?: string, category: KernelCategory = 'compute'): void {
     const shape = this.sh.layers[layerIdx]!;
     const name = this.net.spec.layers[layerIdx]!.name;
-    this.kernel(kernelOf(name, shape, this.denseRuns(shape.rowsPerSample)), { category, layer: name, gate });
+    this.kernelKeyed(`L${layerIdx}`, () => kernelOf(name, shape, this.denseRuns(shape.rowsPerSample)), {
+      category,
+      layer: name,
+      gate,
+    });
   }
 
   /** The gate's own decision computation over the present rows, or for one sample alone. */
@@ -224,9 +280,9 @@ export class Exec {
     const shapes = this.sh.deciders.get(g.gate.id)!;
     g.gate.decider.forEach((l, k) => {
       const shape = shapes[k]!;
-      const runs =
+      const runs = () =>
         onlySlot === undefined ? this.denseRuns(shape.rowsPerSample) : [{ rows: shape.rowsPerSample, paths: RUN_PATH, useful: 1 }];
-      this.kernel(kernelOf(l.name, shape, runs), {
+      this.kernelKeyed(`D${g.index}:${k}:${onlySlot === undefined ? 'all' : 'one'}`, () => kernelOf(l.name, shape, runs()), {
         category: 'decider',
         layer: `${g.gate.id}/${l.name}`,
         gate: g.gate.id,

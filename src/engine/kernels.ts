@@ -118,17 +118,19 @@ export function narrowPath(shape: LayerShape, cols: number): PathWork {
   };
 }
 
+function samePaths(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Appends a run, merging with the previous one when the paths and usefulness agree. */
 export function pushRun(runs: RowRun[], rows: number, paths: readonly number[], useful: number): void {
   if (rows <= 0) return;
   const last = runs[runs.length - 1];
-  if (
-    last &&
-    last.useful === useful &&
-    last.paths.length === paths.length &&
-    last.paths.every((p, i) => p === paths[i])
-  ) {
-    (last as { rows: number }).rows += rows;
+  if (last !== undefined && last.useful === useful && samePaths(last.paths, paths)) {
+    last.rows += rows;
     return;
   }
   runs.push({ rows, paths, useful });

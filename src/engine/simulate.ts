@@ -1,24 +1,26 @@
 /**
- * The replay loop: batches -> program steps -> strategy -> Exec (hardware costs, timelines,
- * tallies). Deterministic: no I/O besides the TraceSource, no wall clock, no global state.
+ * The replay loop: samples -> batches -> program steps -> strategy -> Exec (hardware costs,
+ * timelines, tallies). An Engine is push-based, so several engines (a strategy and its static
+ * baseline) can share one pass over a trace. Deterministic: no I/O besides the TraceSource,
+ * no wall clock, no global state.
  */
 import type { ResolvedNetwork } from '../network/resolve.js';
 import type { ResolvedHardware } from '../hardware/resolve.js';
 import type { TraceSource } from '../trace/source.js';
+import type { SampleRecord } from '../formats/trace.js';
 import type { AcceleratorModel } from '../hardware/types.js';
 import { LatencyHistogram } from '../metrics/accumulator.js';
 import { getStrategy } from '../strategy/registry.js';
-import type { StrategyKind } from '../strategy/types.js';
+import type { Strategy, StrategyKind } from '../strategy/types.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
-import { formBatches, type BatchingOptions } from './batching.js';
-import { Exec, Machine, RowState, netShapes, type Slot } from './exec.js';
-import { buildProgram } from './program.js';
+import { Batcher, type BatchingOptions, type FormedBatch } from './batching.js';
+import { Exec, Machine, RowState, netShapes, type NetShapes, type Slot } from './exec.js';
+import { buildProgram, type Step } from './program.js';
 
-export interface SimulationConfig {
+export interface EngineConfig {
   net: ResolvedNetwork;
   hw: ResolvedHardware;
   accel: AcceleratorModel;
-  source: TraceSource;
   /** Strategy of every gate not in `plan`. */
   strategy: StrategyKind;
   /** Per-gate strategy overrides. */
@@ -26,7 +28,11 @@ export interface SimulationConfig {
   batching: BatchingOptions;
   /** Per-sample latency budget (deadline), ns. */
   budgetNs?: number;
-  /** Called after each batch with the samples done so far. */
+}
+
+export interface SimulationConfig extends EngineConfig {
+  source: TraceSource;
+  /** Called after each chunk of samples with the samples read so far. */
   onProgress?: (samplesDone: number) => void;
 }
 
@@ -40,36 +46,64 @@ export interface SimulationOutput {
   queueingNsSum: number;
   deadlineMisses: number;
   totalTimeNs: number;
-  /** Samples that left at each exit index, per exit gate. */
+  /** Samples that left at each exit index (last = the full network), per exit gate. */
   exitCounts: Record<string, number[]>;
 }
 
-export async function simulate(cfg: SimulationConfig): Promise<SimulationOutput> {
-  const { net, source } = cfg;
-  checkTraceMatchesNetwork(source.header, net, source.origin);
-  const machine = new Machine(cfg.hw.spec, cfg.accel);
-  const sh = netShapes(net);
-  const program = buildProgram(net);
-  const strategyOf = (gateId: string) => getStrategy(cfg.plan?.[gateId] ?? cfg.strategy);
-  const decisionWeight = new Map(
-    net.gates.map((g) => [g.gate.id, g.gate.kind === 'moe' ? g.gate.tokens : g.gate.kind === 'spatial' ? g.gate.positions : 1]),
-  );
-  const latency = new LatencyHistogram();
-  const exitCounts: Record<string, number[]> = {};
-  for (const g of net.gates) if (g.gate.kind === 'exit') exitCounts[g.gate.id] = new Array<number>(g.gate.exits.length + 1).fill(0);
-  const out: SimulationOutput = {
-    machine,
-    latency,
-    samples: 0,
-    decisions: 0,
-    batches: 0,
-    queueingNsSum: 0,
-    deadlineMisses: 0,
-    totalTimeNs: 0,
-    exitCounts,
-  };
+export class Engine {
+  private readonly machine: Machine;
+  private readonly sh: NetShapes;
+  private readonly program: Step[];
+  private readonly strategies: Map<string, Strategy>;
+  private readonly batcher: Batcher;
+  private readonly weight: Map<string, number>;
+  private readonly out: SimulationOutput;
+  private readonly ready: FormedBatch[] = [];
 
-  for await (const batch of formBatches(source.samples(), cfg.batching, source.origin)) {
+  constructor(private readonly cfg: EngineConfig, origin: string) {
+    const { net } = cfg;
+    this.machine = new Machine(cfg.hw.spec, cfg.accel);
+    this.sh = netShapes(net);
+    this.program = buildProgram(net);
+    this.strategies = new Map(net.gates.map((g) => [g.gate.id, getStrategy(cfg.plan?.[g.gate.id] ?? cfg.strategy)]));
+    this.batcher = new Batcher(cfg.batching, origin);
+    this.weight = new Map(
+      net.gates.map((g) => [g.gate.id, g.gate.kind === 'moe' ? g.gate.tokens : g.gate.kind === 'spatial' ? g.gate.positions : 1]),
+    );
+    const exitCounts: Record<string, number[]> = {};
+    for (const g of net.gates) if (g.gate.kind === 'exit') exitCounts[g.gate.id] = new Array<number>(g.gate.exits.length + 1).fill(0);
+    this.out = {
+      machine: this.machine,
+      latency: new LatencyHistogram(),
+      samples: 0,
+      decisions: 0,
+      batches: 0,
+      queueingNsSum: 0,
+      deadlineMisses: 0,
+      totalTimeNs: 0,
+      exitCounts,
+    };
+  }
+
+  push(s: SampleRecord): void {
+    this.batcher.push(s, this.ready);
+    this.drain();
+  }
+
+  finish(): SimulationOutput {
+    this.batcher.flush(this.ready);
+    this.drain();
+    this.out.totalTimeNs = Math.max(this.machine.accelT, this.machine.hostT);
+    return this.out;
+  }
+
+  private drain(): void {
+    for (const b of this.ready) this.runBatch(b);
+    this.ready.length = 0;
+  }
+
+  private runBatch(batch: FormedBatch): void {
+    const { machine, out, cfg } = this;
     const slots: Slot[] = batch.samples.map((s, k) => ({
       index: s.i,
       arrivalNs: batch.arrivalsNs[k]!,
@@ -78,37 +112,56 @@ export async function simulate(cfg: SimulationConfig): Promise<SimulationOutput>
       doneNs: NaN,
       exitIndex: -1,
     }));
-    for (const s of batch.samples) for (const gid in s.d) out.decisions += decisionWeight.get(gid) ?? 1;
+    for (const s of batch.samples) for (const gid in s.d) out.decisions += this.weight.get(gid) ?? 1;
     machine.hostT = Math.max(machine.hostT, batch.readyNs);
     if (machine.accelT < batch.readyNs) {
       machine.idleNs += batch.readyNs - machine.accelT;
       machine.accelT = batch.readyNs;
       machine.syncAt = null;
     }
-    const x = new Exec(machine, net, sh, slots);
-    for (const step of program) {
-      if (step.gate) strategyOf(step.gate.gate.id).gatedLayer(x, step.gate, step.layer, step.first, step.last);
+    const x = new Exec(machine, cfg.net, this.sh, slots);
+    for (const step of this.program) {
+      if (step.gate) this.strategies.get(step.gate.gate.id)!.gatedLayer(x, step.gate, step.layer, step.first, step.last);
       else x.denseLayer(step.layer);
-      for (const g of step.moeAfter) strategyOf(g.gate.id).moe(x, g);
-      for (const { gate, exitIndex } of step.exitsAfter) strategyOf(gate.gate.id).exit(x, gate, exitIndex);
+      for (const g of step.moeAfter) this.strategies.get(g.gate.id)!.moe(x, g);
+      for (const { gate, exitIndex } of step.exitsAfter) this.strategies.get(gate.gate.id)!.exit(x, gate, exitIndex);
     }
     const start = x.firstStartNs ?? machine.accelT;
     for (const s of slots) {
       if (Number.isNaN(s.doneNs)) s.doneNs = machine.accelT;
       if (Number.isNaN(s.arrivalNs)) s.arrivalNs = start; // offline: latency from the batch start
       const lat = s.doneNs - s.arrivalNs;
-      latency.add(lat);
+      out.latency.add(lat);
       out.queueingNsSum += Math.max(0, start - s.arrivalNs);
       if (cfg.budgetNs !== undefined && lat > cfg.budgetNs) out.deadlineMisses++;
-      for (const gid in exitCounts) {
-        const e = s.exitIndex >= 0 ? s.exitIndex : exitCounts[gid]!.length - 1;
-        exitCounts[gid]![e]!++;
+      for (const gid in out.exitCounts) {
+        const counts = out.exitCounts[gid]!;
+        counts[s.exitIndex >= 0 ? s.exitIndex : counts.length - 1]!++;
       }
     }
     out.samples += slots.length;
     out.batches++;
-    cfg.onProgress?.(out.samples);
   }
-  out.totalTimeNs = Math.max(machine.accelT, machine.hostT);
-  return out;
+}
+
+/** Replays one trace through several engines in a single pass; outputs in config order. */
+export async function simulateMany(
+  source: TraceSource,
+  configs: readonly EngineConfig[],
+  onProgress?: (samplesDone: number) => void,
+): Promise<SimulationOutput[]> {
+  for (const c of configs) checkTraceMatchesNetwork(source.header, c.net, source.origin);
+  const engines = configs.map((c) => new Engine(c, source.origin));
+  let n = 0;
+  for await (const chunk of source.chunks()) {
+    for (const s of chunk) for (const e of engines) e.push(s);
+    n += chunk.length;
+    onProgress?.(n);
+  }
+  return engines.map((e) => e.finish());
+}
+
+export async function simulate(cfg: SimulationConfig): Promise<SimulationOutput> {
+  const [out] = await simulateMany(cfg.source, [cfg], cfg.onProgress);
+  return out!;
 }

@@ -54,8 +54,18 @@ export function layerNeeds(x: Exec, g: ResolvedGate, layerIdx: number, slot: Slo
       return [{ rows, on: dec !== 1, cols: full }];
     case 'channel':
       return [{ rows, on: true, cols: typeof dec === 'number' ? dec : full }];
-    case 'spatial':
-      return maskSegments(maskOf(dec as MaskDecision | undefined, gate.positions), rows, full);
+    case 'spatial': {
+      // decoded once per sample and row count: a gate's region spans many layers
+      const key = `${gate.id}:${rows}:${full}`;
+      slot.cache ??= new Map();
+      let segs = slot.cache.get(key) as Need[] | undefined;
+      if (!segs) {
+        let bits = slot.cache.get(gate.id) as Uint8Array | undefined;
+        if (!bits) slot.cache.set(gate.id, (bits = maskOf(dec as MaskDecision | undefined, gate.positions)));
+        slot.cache.set(key, (segs = maskSegments(bits, rows, full)));
+      }
+      return segs;
+    }
     case 'temporal': {
       const bits = maskOf(dec as MaskDecision | undefined, gate.steps);
       return [{ rows, on: bits[step] === 1, cols: full }];
@@ -121,10 +131,12 @@ export function runHead(x: Exec, g: ResolvedGate, exitIndex: number, onlySlot?: 
   const shapes = x.sh.heads.get(gate.id)![exitIndex]!;
   gate.exits[exitIndex]!.head.forEach((l, k) => {
     const shape = shapes[k]!;
-    const runs =
-      onlySlot === undefined
-        ? x.denseRuns(shape.rowsPerSample)
-        : [{ rows: shape.rowsPerSample, paths: [0], useful: 1 }];
-    x.kernel(kernelOf(l.name, shape, runs), { category: 'head', layer: `${gate.id}/${l.name}`, gate: gate.id });
+    const runs = () =>
+      onlySlot === undefined ? x.denseRuns(shape.rowsPerSample) : [{ rows: shape.rowsPerSample, paths: [0], useful: 1 }];
+    x.kernelKeyed(`H${g.index}:${exitIndex}:${k}:${onlySlot === undefined ? 'all' : 'one'}`, () => kernelOf(l.name, shape, runs()), {
+      category: 'head',
+      layer: `${gate.id}/${l.name}`,
+      gate: gate.id,
+    });
   });
 }

@@ -6,8 +6,19 @@
  */
 import type { RowRun } from '../hardware/types.js';
 import type { Strategy } from './types.js';
+import type { Slot } from '../engine/exec.js';
 import { layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
 import { IDLE, RUN_PATH, kernelOf, pushRun } from '../engine/kernels.js';
+
+/** Every present row on the full path; exited rows computed (masked) or idle. */
+function maskRuns(slots: readonly Slot[], rowsPerSample: number): RowRun[] {
+  const runs: RowRun[] = [];
+  for (const slot of slots) {
+    if (slot.state === RowState.Removed) continue;
+    pushRun(runs, rowsPerSample, slot.state === RowState.DeadIdle ? IDLE : RUN_PATH, slot.state === RowState.Alive ? 1 : 0);
+  }
+  return runs;
+}
 
 export const maskStrategy: Strategy = {
   kind: 'mask',
@@ -18,17 +29,18 @@ export const maskStrategy: Strategy = {
     if (first && !temporal) x.decider(g);
     for (let t = 0; t < stepsOf(g); t++) {
       if (first && temporal) x.decider(g);
-      const runs: RowRun[] = [];
+      // every present row computes; only the useful FLOPs depend on the decisions
+      let useful = 0;
       for (const slot of x.slots) {
-        if (slot.state === RowState.Removed) continue;
-        if (slot.state !== RowState.Alive) {
-          pushRun(runs, shape.rowsPerSample, slot.state === RowState.DeadIdle ? IDLE : RUN_PATH, 0);
-          continue;
-        }
+        if (slot.state !== RowState.Alive) continue;
         for (const need of layerNeeds(x, g, layerIdx, slot, t))
-          pushRun(runs, need.rows, RUN_PATH, need.on ? (shape.cols > 0 ? need.cols / shape.cols : 1) : 0);
+          if (need.on) useful += need.rows * shape.full.flopsPerRow * (shape.cols > 0 ? need.cols / shape.cols : 1);
       }
-      x.kernel(kernelOf(name, shape, runs), { category: 'compute', layer: name, gate: g.gate.id });
+      x.kernelMasked(`M${layerIdx}`, () => kernelOf(name, shape, maskRuns(x.slots, shape.rowsPerSample)), useful, {
+        category: 'compute',
+        layer: name,
+        gate: g.gate.id,
+      });
     }
   },
   moe(x, g) {
@@ -36,20 +48,21 @@ export const maskStrategy: Strategy = {
     if (gate.kind !== 'moe') return;
     x.decider(g);
     const shapes = x.sh.experts.get(gate.id)!;
+    const perExpert = new Array<number>(gate.experts).fill(0);
+    for (const slot of x.slots) {
+      if (slot.state !== RowState.Alive) continue;
+      for (const experts of tokenExperts(g, slot)) for (const e of experts) perExpert[e]!++;
+    }
     for (let e = 0; e < gate.experts; e++)
       gate.expert.forEach((l, k) => {
         const shape = shapes[k]!;
         const r = shape.rowsPerSample;
-        const runs: RowRun[] = [];
-        for (const slot of x.slots) {
-          if (slot.state === RowState.Removed) continue;
-          if (slot.state !== RowState.Alive) {
-            pushRun(runs, gate.tokens * r, slot.state === RowState.DeadIdle ? IDLE : RUN_PATH, 0);
-            continue;
-          }
-          for (const experts of tokenExperts(g, slot)) pushRun(runs, r, RUN_PATH, experts.includes(e) ? 1 : 0);
-        }
-        x.kernel(kernelOf(l.name, shape, runs), { category: 'compute', layer: `${gate.id}/${l.name}`, gate: gate.id });
+        const routed = perExpert[e]!;
+        x.kernelMasked(`ME${g.index}:${k}`, () => kernelOf(l.name, shape, maskRuns(x.slots, gate.tokens * r)), routed * r * shape.full.flopsPerRow, {
+          category: 'compute',
+          layer: `${gate.id}/${l.name}`,
+          gate: gate.id,
+        });
       });
   },
   exit(x, g, exitIndex) {

@@ -65,8 +65,7 @@ export function regroupGatedLayer(
     if (entering && needsRegroup) copy(x, g, 'gather', neededRows * rpsIn, layerIdx);
     for (const [cols, rows] of groups) {
       if (mode.host && rows === 0) continue;
-      const path = narrowPath(shape, cols);
-      x.kernel(kernelOf(name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : [], [path]), {
+      x.kernelFixed(`R${layerIdx}:${cols}:${rows}`, () => kernelOf(name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : [], [narrowPath(shape, cols)]), {
         category: 'compute',
         layer: name,
         gate: gid,
@@ -103,7 +102,7 @@ export function regroupMoe(mode: RegroupMode, x: Exec, g: ResolvedGate): void {
     gate.expert.forEach((l, k) => {
       const shape = shapes[k]!;
       const rows = tokens * shape.rowsPerSample;
-      x.kernel(kernelOf(l.name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : []), {
+      x.kernelFixed(`RE${g.index}:${k}:${rows}`, () => kernelOf(l.name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : []), {
         category: 'compute',
         layer: `${gate.id}/${l.name}`,
         gate: gate.id,

@@ -14,4 +14,6 @@ export interface TraceSource {
   /** Where the trace comes from, for messages and provenance (a path or "synthetic"). */
   readonly origin: string;
   samples(): AsyncIterable<SampleRecord>;
+  /** The same records in arrays (one per read chunk): the fast path for the engine. */
+  chunks(): AsyncIterable<SampleRecord[]>;
 }

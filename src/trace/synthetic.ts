@@ -770,4 +770,16 @@ export class SyntheticTraceSource implements TraceSource {
   async *samples(): AsyncGenerator<SampleRecord> {
     for (const rec of generateSamples(this.net, this.spec, this.seed, this.count)) yield rec;
   }
+
+  async *chunks(): AsyncGenerator<SampleRecord[]> {
+    let chunk: SampleRecord[] = [];
+    for (const rec of generateSamples(this.net, this.spec, this.seed, this.count)) {
+      chunk.push(rec);
+      if (chunk.length === 1024) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length) yield chunk;
+  }
 }
