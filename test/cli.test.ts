@@ -117,3 +117,75 @@ describe('dynsim binary (spawned)', () => {
     expect(bad.stderr).toBe('error: /no/such/trace.jsonl: cannot read: no such file\n');
   });
 });
+
+describe('dynsim run', () => {
+  it('runs with no arguments: the bundled default, a readable summary', async () => {
+    const r = await runCli(['run', '--synthetic', '64']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('skipnet-resnet18 on h100 (gpu-simt), strategy mask, 64 samples');
+    expect(r.stdout).toMatch(/ideal saving \(FLOPs\)\s+\d/);
+    expect(r.stdout).toContain('where the time went');
+  });
+
+  it('--json prints every metric the issue names, deterministically', async () => {
+    const argv = ['run', '--network', 'switch-moe', '--hw', 'h100', '--synthetic', '64', '--seed', '7', '--strategy', 'mask', '--json'];
+    const a = await runCli(argv);
+    const b = await runCli(argv);
+    expect(a.exitCode).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    const j = JSON.parse(a.stdout) as { metrics: Record<string, unknown>; gates: Record<string, Record<string, unknown>>; layers: Record<string, unknown> };
+    for (const k of [
+      'totalCycles', 'totalTimeNs', 'throughputSamplesPerS', 'latencyNs', 'simdEfficiency', 'divergentWarps', 'executedFlops',
+      'usefulFlops', 'maskWasteFraction', 'controlTransfers', 'controlTransferNs', 'acceleratorIdleOnHostFraction', 'utilization',
+      'energyPj', 'wastedEnergyPj', 'idealSaving', 'achievedSaving', 'timeNs',
+    ])
+      expect(j.metrics, k).toHaveProperty(k);
+    expect(Object.keys(j.metrics.latencyNs as object)).toEqual(expect.arrayContaining(['p50', 'p95', 'p99', 'max']));
+    expect(Object.keys(j.metrics.timeNs as object)).toEqual(
+      expect.arrayContaining(['usefulCompute', 'maskedWaste', 'divergence', 'controlTransfer', 'reconfiguration', 'idle', 'queueing']),
+    );
+    expect(Object.keys(j.gates)).toEqual(['moe.enc1', 'moe.enc3', 'moe.enc5', 'moe.enc7', 'moe.enc9', 'moe.enc11']);
+    expect(j.gates['moe.enc1']).toHaveProperty('maskWasteFraction');
+    expect(Object.keys(j.layers).length).toBeGreaterThan(100);
+    expect(j.metrics).not.toHaveProperty('deadlineMissRate');
+  });
+
+  it('--budget-ns adds the deadline-miss rate; -o writes the result atomically', async () => {
+    const out = join(tmpDir(), 'r.json');
+    const r = await runCli(['run', '--synthetic', '32', '--budget-ns', '1', '-o', out]);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as { metrics: { deadlineMissRate: number } };
+    expect(j.metrics.deadlineMissRate).toBe(1);
+  });
+
+  it('a plan file sets strategies per gate; unknown gates and strategies are errors', async () => {
+    const dir = tmpDir();
+    const plan = join(dir, 'plan.json');
+    writeFileSync(plan, JSON.stringify({ format: 'dynsim-plan', version: 1, network: 'skipnet-resnet18', default: 'mask', gates: { 'skip.layer1.1': 'host' } }));
+    const r = await runCli(['run', '--synthetic', '64', '--plan', plan, '--json']);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout) as { gates: Record<string, { strategy: string; controlTransfers: number }> };
+    expect(j.gates['skip.layer1.1']).toMatchObject({ strategy: 'host', controlTransfers: 2 });
+    expect(j.gates['skip.layer2.0']).toMatchObject({ strategy: 'mask', controlTransfers: 0 });
+    writeFileSync(plan, JSON.stringify({ format: 'dynsim-plan', version: 1, network: 'skipnet-resnet18', gates: { nope: 'host', 'skip.layer2.0': 'teleport' } }));
+    const bad = await runCli(['run', '--synthetic', '8', '--plan', plan]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain(`${plan}: gates["skip.layer2.0"]`);
+    const s = await runCli(['run', '--strategy', 'teleport']);
+    expect(s.exitCode).toBe(2);
+    expect(s.stderr).toContain('expected one of static, mask, compact, host, per-sample, device-branch, got "teleport"');
+  });
+
+  it('a spatial-array system is refused with a clear message (model not in this version)', async () => {
+    const r = await runCli(['run', '--hw', 'tpu-128', '--synthetic', '8']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/tpu-128\.json: accelerator\.kind: the spatial-array cost model .* is not in this version/);
+  });
+
+  it('streaming without arrival times says what to pass', async () => {
+    const r = await runCli(['run', '--synthetic', '8', '--streaming']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('streaming replay needs an arrival time for every sample (or pass --arrival-rate)');
+  });
+});

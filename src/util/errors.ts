@@ -59,6 +59,7 @@ export function jsonPath(segments: readonly PropertyKey[]): string {
   let out = '';
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
+    else if (!/^[A-Za-z_$][\w$]*$/.test(String(s))) out += `[${JSON.stringify(String(s))}]`;
     else out += out === '' ? String(s) : `.${String(s)}`;
   }
   return out;

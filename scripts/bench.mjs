@@ -1,0 +1,67 @@
+// Replay benchmark (`npm run bench`, not a test): generates synthetic traces, then replays each
+// in a fresh process from its JSONL file, end to end (read, parse, check, simulate the strategy
+// and the static baseline, write the result), and reports gate decisions per second and peak
+// RSS. Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --network skipnet-resnet18 --strategy mask]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+// default: sample-level gates (skipnet, 7 decisions per sample) up to 1e7 samples; token-level
+// gates (dynamicvit, 588 decisions per sample) up to 1e6 samples (1e7 would take ~25 minutes)
+const sizesFor = (network) =>
+  opt('sizes', network === 'dynamicvit' ? '1e5,1e6' : '1e5,1e6,1e7').split(',').map(Number);
+const networks = opt('network', 'skipnet-resnet18,dynamicvit').split(',');
+const strategy = opt('strategy', 'mask');
+const cli = join(process.cwd(), 'dist', 'cli.js');
+if (!existsSync(cli)) execFileSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
+
+const dir = mkdtempSync(join(tmpdir(), 'dynsim-bench-'));
+const rows = [];
+try {
+  for (const network of networks)
+    for (const n of sizesFor(network)) {
+      const trace = join(dir, `${network}-${n}.jsonl`);
+      execFileSync('node', [cli, 'gen-trace', '--network', network, '--samples', String(n), '--seed', '1', '-o', trace]);
+      const out = join(dir, 'result.json');
+      // the child reports its own peak RSS: /usr/bin/time is not on every machine
+      const child = `
+        const t0 = process.hrtime.bigint();
+        process.argv = [process.argv[0], '${cli}', 'run', '--trace', '${trace}', '--network', '${network}', '--strategy', '${strategy}', '--no-progress', '-o', '${out}'];
+        process.on('exit', () => {
+          const s = Number(process.hrtime.bigint() - t0) / 1e9;
+          process.stderr.write(JSON.stringify({ wallS: s, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');
+        });
+        await import('${cli}');`;
+      const res = spawnSync('node', ['--input-type=module', '-e', child], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (res.status !== 0) throw new Error(`replay failed: ${res.stderr}`);
+      const stats = JSON.parse(res.stderr.trim().split('\n').pop());
+      const result = JSON.parse(readFileSync(out, 'utf8'));
+      const decisions = result.metrics.decisions;
+      const row = {
+        network,
+        samples: n,
+        traceMB: +(statSync(trace).size / 1e6).toFixed(1),
+        decisions,
+        wallS: +stats.wallS.toFixed(2),
+        decisionsPerS: Math.round(decisions / stats.wallS),
+        samplesPerS: Math.round(n / stats.wallS),
+        peakRssMB: +(stats.maxRssKb / 1024).toFixed(1),
+      };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+      rmSync(trace);
+    }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`\nnode ${process.version}, strategy ${strategy}, one process per replay (strategy + static baseline in one pass)`);
+console.log('| network | samples | trace MB | decisions | wall s | decisions/s | samples/s | peak RSS MB |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows)
+  console.log(`| ${r.network} | ${r.samples} | ${r.traceMB} | ${r.decisions} | ${r.wallS} | ${r.decisionsPerS} | ${r.samplesPerS} | ${r.peakRssMB} |`);
