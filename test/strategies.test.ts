@@ -236,3 +236,38 @@ describe('MoE and exits (hand-derived)', () => {
     expect(st.metrics.totalTimeNs).toBe(4 * 32); // no head, no exit
   });
 });
+
+describe('budgets and anytime prediction', () => {
+  const exitNet = {
+    format: 'dynsim-network',
+    version: 1,
+    id: 'ee',
+    dtype: 'fp16',
+    layers: [lin('a'), lin('b'), lin('c')],
+    gates: [{ id: 'x', kind: 'exit', exits: [{ after: 'a', head: [lin('h')] }] }],
+  };
+  // nobody wants to exit early; batches of 32, 3 batches
+  const d = Array.from({ length: 96 }, () => ({ x: 1 }));
+  const files = writeInputs({ 'net.json': exitNet, 'hw.json': idealGpu(), 't.jsonl': trace('ee', [{ id: 'x', kind: 'exit', exits: 1 }], d) });
+
+  it('without anytime every sample runs to the end: a + h + b + c = 128 ns, all miss a 100 ns budget', async () => {
+    const m = (await run(files, { strategy: 'compact', budgetNs: 100 })).metrics;
+    expect(m.latencyNs.max).toBeCloseTo(128, 6);
+    expect(m.deadlineMissRate).toBe(1);
+  });
+
+  it('with anytime, after the first batch shows b + c takes 64 ns, samples leave at the head (64 ns)', async () => {
+    const r = await run(files, { strategy: 'compact', budgetNs: 100, anytime: true });
+    // batch 1 has no estimate yet and runs to the end; batches 2 and 3 leave after a + h
+    expect(r.metrics.forcedExits).toBe(64);
+    expect(r.exits.x).toEqual([64, 32]);
+    expect(r.metrics.deadlineMissRate).toBeCloseTo(32 / 96, 12);
+    expect(r.metrics.latencyNs.p50).toBeCloseTo(64, 0);
+  });
+
+  it('anytime needs a budget and an exit gate', async () => {
+    await expect(run(files, { strategy: 'compact', anytime: true })).rejects.toThrow(/needs a latency budget/);
+    const f2 = skipInputs(1, 0);
+    await expect(run(f2, { strategy: 'compact', budgetNs: 10, anytime: true })).rejects.toThrow(/skip2 has no exit gate/);
+  });
+});

@@ -44,6 +44,8 @@ export interface RunOptions {
   batchTimeoutNs?: number;
   /** Per-sample latency budget. */
   budgetNs?: number;
+  /** Force the exit that meets the budget (early-exit networks; needs budgetNs). */
+  anytime?: boolean;
   onProgress?: (samplesDone: number, samplesTotal: number | undefined) => void;
 }
 
@@ -65,6 +67,7 @@ export interface RunResult {
     plan: Record<string, StrategyKind>;
     batching: BatchingOptions;
     budgetNs: number | null;
+    anytime: boolean;
   };
   metrics: RunMetrics;
   gates: Record<string, GateResult>;
@@ -125,7 +128,7 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
   const [sim, base] = (await simulateMany(
     source,
     [
-      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs },
+      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs, anytime: o.anytime },
       { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch } },
     ],
     o.onProgress ? (n) => o.onProgress!(n, samplesTotal) : undefined,
@@ -144,6 +147,7 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     peakFlopsPerNs,
     budgetNs: o.budgetNs,
   });
+  if (o.anytime) metrics.forcedExits = sim.forcedExits;
   const gates: Record<string, GateResult> = {};
   for (const g of net.gates) {
     const id = g.gate.id;
@@ -169,6 +173,7 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
       plan,
       batching,
       budgetNs: o.budgetNs ?? null,
+      anytime: o.anytime ?? false,
     },
     metrics,
     gates,

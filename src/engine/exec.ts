@@ -119,9 +119,23 @@ export interface KernelTag {
   gate?: string;
 }
 
+/**
+ * Anytime prediction: a sample leaves at an exit point when going on to the next one would
+ * overrun its budget, judged from how long that segment took in the previous batch.
+ */
+export interface AnytimeClock {
+  budgetNs: number;
+  /** Per exit gate, estimated time from exit point e to the next (or to the end). */
+  segmentNs: Map<string, number[]>;
+  /** Samples forced out early. */
+  forced: number;
+}
+
 export class Exec {
   /** When the batch's first kernel started (for queueing). */
   firstStartNs: number | null = null;
+  /** Set when the run forces exits to meet the budget. */
+  anytime: AnytimeClock | undefined;
 
   constructor(
     readonly m: Machine,

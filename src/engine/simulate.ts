@@ -14,7 +14,8 @@ import { getStrategy } from '../strategy/registry.js';
 import type { Strategy, StrategyKind } from '../strategy/types.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
 import { Batcher, type BatchingOptions, type FormedBatch } from './batching.js';
-import { Exec, Machine, RowState, netShapes, type NetShapes, type Slot } from './exec.js';
+import { Exec, Machine, RowState, netShapes, type AnytimeClock, type NetShapes, type Slot } from './exec.js';
+import { DynsimError } from '../util/errors.js';
 import { buildProgram, type Step } from './program.js';
 
 export interface EngineConfig {
@@ -28,6 +29,8 @@ export interface EngineConfig {
   batching: BatchingOptions;
   /** Per-sample latency budget (deadline), ns. */
   budgetNs?: number;
+  /** Early-exit networks: force the exit that meets the budget (anytime prediction). */
+  anytime?: boolean;
 }
 
 export interface SimulationConfig extends EngineConfig {
@@ -48,6 +51,8 @@ export interface SimulationOutput {
   totalTimeNs: number;
   /** Samples that left at each exit index (last = the full network), per exit gate. */
   exitCounts: Record<string, number[]>;
+  /** Anytime mode: samples forced out at an earlier exit than their decision. */
+  forcedExits: number;
 }
 
 export class Engine {
@@ -82,8 +87,18 @@ export class Engine {
       deadlineMisses: 0,
       totalTimeNs: 0,
       exitCounts,
+      forcedExits: 0,
     };
+    if (cfg.anytime) {
+      if (cfg.budgetNs === undefined)
+        throw new DynsimError('E_USAGE', { message: 'anytime prediction needs a latency budget (--budget-ns)' });
+      if (!net.gates.some((g) => g.gate.kind === 'exit'))
+        throw new DynsimError('E_USAGE', { message: `anytime prediction needs an early-exit network; ${net.spec.id} has no exit gate` });
+      this.anytime = { budgetNs: cfg.budgetNs, segmentNs: new Map(), forced: 0 };
+    }
   }
+
+  private readonly anytime: AnytimeClock | undefined;
 
   push(s: SampleRecord): void {
     this.batcher.push(s, this.ready);
@@ -94,6 +109,7 @@ export class Engine {
     this.batcher.flush(this.ready);
     this.drain();
     this.out.totalTimeNs = Math.max(this.machine.accelT, this.machine.hostT);
+    this.out.forcedExits = this.anytime?.forced ?? 0;
     return this.out;
   }
 
@@ -120,12 +136,30 @@ export class Engine {
       machine.syncAt = null;
     }
     const x = new Exec(machine, cfg.net, this.sh, slots);
+    x.anytime = this.anytime;
+    // accelerator time at each exit point, if samples went on from it (else no measurement)
+    const marks = new Map<string, (number | undefined)[]>();
     for (const step of this.program) {
       if (step.gate) this.strategies.get(step.gate.gate.id)!.gatedLayer(x, step.gate, step.layer, step.first, step.last);
       else x.denseLayer(step.layer);
       for (const g of step.moeAfter) this.strategies.get(g.gate.id)!.moe(x, g);
-      for (const { gate, exitIndex } of step.exitsAfter) this.strategies.get(gate.gate.id)!.exit(x, gate, exitIndex);
+      for (const { gate, exitIndex } of step.exitsAfter) {
+        this.strategies.get(gate.gate.id)!.exit(x, gate, exitIndex);
+        let m = marks.get(gate.gate.id);
+        if (!m) marks.set(gate.gate.id, (m = []));
+        m[exitIndex] = x.alive().length > 0 ? machine.accelT : undefined;
+      }
     }
+    if (this.anytime)
+      for (const [gid, m] of marks) {
+        const seg = this.anytime.segmentNs.get(gid) ?? [];
+        m.forEach((t, e) => {
+          if (t === undefined) return;
+          const next = m.slice(e + 1).find((u) => u !== undefined) ?? machine.accelT;
+          seg[e] = next - t;
+        });
+        this.anytime.segmentNs.set(gid, seg);
+      }
     const start = x.firstStartNs ?? machine.accelT;
     for (const s of slots) {
       if (Number.isNaN(s.doneNs)) s.doneNs = machine.accelT;

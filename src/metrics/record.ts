@@ -37,6 +37,8 @@ export interface RunMetrics {
   idealSaving: number;
   achievedSaving: number;
   deadlineMissRate?: number;
+  /** Anytime mode: samples forced out before the exit their decision named. */
+  forcedExits?: number;
   timeNs: TimeBreakdownNs;
   kernels: number;
   samples: number;

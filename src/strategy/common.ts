@@ -117,9 +117,22 @@ export function activationElements(x: Exec, layerIdx: number): { input: number; 
   return { input: w.inputBytes / b / inputs, output: w.outputBytes / b };
 }
 
-/** Alive slot indices whose exit decision is `exitIndex`. */
+/**
+ * Alive slot indices that leave at exit `exitIndex`: those whose decision says so and, in
+ * anytime mode, those that would overrun their budget before the next exit point.
+ */
 export function leavingAt(x: Exec, gateId: string, exitIndex: number): number[] {
-  return x.alive().filter((i) => x.slots[i]!.d[gateId] === exitIndex);
+  const any = x.anytime;
+  const seg = any?.segmentNs.get(gateId)?.[exitIndex];
+  return x.alive().filter((i) => {
+    const s = x.slots[i]!;
+    if (s.d[gateId] === exitIndex) return true;
+    if (any === undefined || seg === undefined) return false;
+    const arrival = Number.isNaN(s.arrivalNs) ? (x.firstStartNs ?? x.m.accelT) : s.arrivalNs;
+    if (x.m.accelT + seg <= arrival + any.budgetNs) return false;
+    any.forced++;
+    return true;
+  });
 }
 
 export { RowState };

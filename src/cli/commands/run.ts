@@ -21,6 +21,7 @@ interface RunFlags {
   streaming?: boolean;
   batchTimeoutNs?: number;
   budgetNs?: number;
+  anytime?: boolean;
   json?: boolean;
   output?: string;
   progress?: boolean;
@@ -53,6 +54,7 @@ export function renderRun(r: RunResult, color = makeChalk()): string {
     ['energy (wasted)', `${energy(m.energyPj)} (${energy(m.wastedEnergyPj)} wasted)`],
   ];
   if (m.deadlineMissRate !== undefined) rows.push(['deadline misses', pct(m.deadlineMissRate)]);
+  if (m.forcedExits !== undefined) rows.push(['exits forced by the budget', String(m.forcedExits)]);
   lines.push(table(['metric', 'value'], rows, color, ['l', 'l']));
   lines.push('');
   const t = m.timeNs;
@@ -108,6 +110,7 @@ export function registerRun(program: Command, done: (r: Promise<CommandResult>) 
     .option('--streaming', "streaming with the trace's own arrival times")
     .option('--batch-timeout-ns <ns>', 'streaming: close a batch this long after its first arrival (default 1e6)', numArg(0))
     .option('--budget-ns <ns>', 'per-sample latency budget; reports the deadline-miss rate', numArg(Number.MIN_VALUE))
+    .option('--anytime', 'early-exit networks: force the exit that meets --budget-ns (anytime prediction)')
     .option('--json', 'print the full result as JSON')
     .option('-o, --output <file>', 'write the full result as JSON to a file')
     .option('--no-progress', 'no progress bar on a terminal')
@@ -130,6 +133,7 @@ export function registerRun(program: Command, done: (r: Promise<CommandResult>) 
             streaming: o.streaming,
             batchTimeoutNs: o.batchTimeoutNs,
             budgetNs: o.budgetNs,
+            anytime: o.anytime,
             onProgress: tty
               ? (n, total) => {
                   const now = Date.now();
