@@ -271,3 +271,76 @@ describe('budgets and anytime prediction', () => {
     await expect(run(f2, { strategy: 'compact', budgetNs: 10, anytime: true })).rejects.toThrow(/skip2 has no exit gate/);
   });
 });
+
+describe('channel, spatial and temporal gates (hand-derived)', () => {
+  it('channel gate: half the samples use 32 of 64 channels', async () => {
+    const net = {
+      format: 'dynsim-network',
+      version: 1,
+      id: 'ch',
+      dtype: 'fp16',
+      layers: [lin('a'), { ...lin('b'), outFeatures: 64 }],
+      gates: [{ id: 'c', kind: 'channel', layers: ['b'], channels: 64, granularity: 32 }],
+    };
+    const d = Array.from({ length: 32 }, (_, i) => ({ c: i % 2 ? 32 : 64 }));
+    const files = writeInputs({ 'net.json': net, 'hw.json': idealGpu(), 't.jsonl': trace('ch', [{ id: 'c', kind: 'channel', channels: 64, granularity: 32 }], d) });
+    // b: 4096 FLOPs per row at 64 channels = two 32-cycle CTAs per row tile
+    const st = (await run(files, { strategy: 'static' })).metrics;
+    expect(st.totalTimeNs).toBe(32 + 64);
+    const mask = await run(files, { strategy: 'mask' });
+    expect(mask.gates.c!.maskWasteFraction).toBe(0.25);
+    expect(mask.metrics.maskWasteFraction).toBeCloseTo((16 * 2048) / (32 * 2048 + 32 * 4096), 12);
+    const db = await run(files, { strategy: 'device-branch' });
+    expect(db.gates.c!.totalTimeNs).toBe(64); // nested: the tile runs the widest path once
+    expect(db.gates.c!.simdEfficiency).toBe(0.75);
+    const cp = await run(files, { strategy: 'compact' });
+    expect(cp.gates.c!.totalTimeNs).toBeCloseTo(64 + 32, 6); // one sub-batch per width
+    expect(cp.gates.c!.maskWasteFraction).toBe(0);
+  });
+
+  it('spatial gate: 2 of 4 positions active per sample', async () => {
+    const net = {
+      format: 'dynsim-network',
+      version: 1,
+      id: 'sp',
+      dtype: 'fp16',
+      layers: [{ ...lin('s'), rows: 4 }],
+      gates: [{ id: 'p', kind: 'spatial', layers: ['s'], positions: 4 }],
+    };
+    const d = Array.from({ length: 16 }, () => ({ p: { active: 2, rle: [0, 2, 2] } }));
+    const files = writeInputs({ 'net.json': net, 'hw.json': idealGpu(), 't.jsonl': trace('sp', [{ id: 'p', kind: 'spatial', positions: 4 }], d) });
+    // 16 samples x 4 rows = two 32-row tiles
+    const mask = (await run(files, { strategy: 'mask', batch: 16 })).metrics;
+    expect(mask.totalTimeNs).toBe(64);
+    expect(mask.maskWasteFraction).toBe(0.5);
+    const db = (await run(files, { strategy: 'device-branch', batch: 16 })).metrics;
+    expect(db.totalTimeNs).toBe(64); // both tiles hold active rows
+    expect(db.simdEfficiency).toBe(0.5);
+    expect(db.divergentWarps).toBe(2);
+    const cp = (await run(files, { strategy: 'compact', batch: 16 })).metrics;
+    expect(cp.totalTimeNs).toBeCloseTo(32, 6); // 32 active rows packed into one tile
+    expect(cp.idealSaving).toBe(0.5);
+  });
+
+  it('temporal gate: steps 0 and 2 of 4 run; host decides every step', async () => {
+    const net = {
+      format: 'dynsim-network',
+      version: 1,
+      id: 'tm',
+      dtype: 'fp16',
+      layers: [lin('t')],
+      gates: [{ id: 'k', kind: 'temporal', layers: ['t'], steps: 4 }],
+    };
+    const d = Array.from({ length: 32 }, () => ({ k: { active: 2, rle: [0, 1, 1, 1, 1] } }));
+    const files = writeInputs({ 'net.json': net, 'hw.json': idealGpu(), 't.jsonl': trace('tm', [{ id: 'k', kind: 'temporal', steps: 4 }], d) });
+    expect((await run(files, { strategy: 'static' })).metrics.totalTimeNs).toBe(128);
+    const mask = (await run(files, { strategy: 'mask' })).metrics;
+    expect(mask.totalTimeNs).toBe(128);
+    expect(mask.maskWasteFraction).toBe(0.5);
+    expect((await run(files, { strategy: 'device-branch' })).metrics.totalTimeNs).toBe(64); // idle steps skipped
+    expect((await run(files, { strategy: 'compact' })).metrics.totalTimeNs).toBeCloseTo(64, 6);
+    const host = (await run(files, { strategy: 'host' })).metrics;
+    expect(host.controlTransfers).toBe(4);
+    expect(host.controlTransferNs).toBe(4 * (100 + 500 + 32 + 1000));
+  });
+});

@@ -71,6 +71,8 @@ export class Machine {
   linkT = 0;
   /** Accelerator time at the latest synchronisation, if no kernel has run since. */
   syncAt: number | null = null;
+  /** When the latest control transfer began (device drained and host ready to wait). */
+  transferStart = 0;
   accelBusyNs = 0;
   hostBusyNs = 0;
   linkBusyNs = 0;
@@ -207,8 +209,9 @@ export class Exec {
   /** The host waits until the accelerator has drained and it has been notified. */
   sync(gate: string): void {
     const m = this.m;
-    m.syncAt = m.accelT;
-    m.hostT = Math.max(m.hostT, m.accelT) + m.notifyNs;
+    if (m.syncAt === null) m.syncAt = m.accelT;
+    m.transferStart = Math.max(m.hostT, m.accelT);
+    m.hostT = m.transferStart + m.notifyNs;
   }
 
   /** Moves `bytes` device -> host over the link; the host waits for it. */
@@ -227,7 +230,7 @@ export class Exec {
     const m = this.m;
     m.hostT += m.hw.host.decisionLatencyNs;
     m.hostBusyNs += m.hw.host.decisionLatencyNs;
-    const roundTrip = m.hostT - (m.syncAt ?? m.hostT);
+    const roundTrip = m.hostT - m.transferStart;
     m.total.addControl(roundTrip);
     m.tally(m.byGate, gate).addControl(roundTrip);
   }
