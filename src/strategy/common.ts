@@ -75,6 +75,29 @@ export function layerNeeds(x: Exec, g: ResolvedGate, layerIdx: number, slot: Slo
   }
 }
 
+/**
+ * Share of an alive sample's rows-times-columns of a controlled layer that it needs: the same
+ * as summing layerNeeds, without building them (the masking hot path).
+ */
+export function neededShare(x: Exec, g: ResolvedGate, layerIdx: number, slot: Slot, step = 0): number {
+  const gate = g.gate;
+  const dec = slot.d[gate.id];
+  switch (gate.kind) {
+    case 'skip':
+      return dec === 1 ? 0 : 1;
+    case 'channel':
+      return typeof dec === 'number' ? dec / gate.channels : 1;
+    case 'temporal':
+      return maskOf(dec as MaskDecision | undefined, gate.steps)[step] === 1 ? 1 : 0;
+    default: {
+      const rows = x.sh.layers[layerIdx]!.rowsPerSample;
+      let on = 0;
+      for (const n of layerNeeds(x, g, layerIdx, slot, step)) if (n.on) on += n.rows;
+      return on / rows;
+    }
+  }
+}
+
 /** Steps a temporal gate runs its layers for (1 for other gates). */
 export function stepsOf(g: ResolvedGate): number {
   return g.gate.kind === 'temporal' ? g.gate.steps : 1;

@@ -7,7 +7,7 @@
 import type { RowRun } from '../hardware/types.js';
 import type { Strategy } from './types.js';
 import type { Slot } from '../engine/exec.js';
-import { layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
+import { neededShare, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
 import { IDLE, RUN_PATH, kernelOf, pushRun } from '../engine/kernels.js';
 
 /** Every present row on the full path; exited rows computed (masked) or idle. */
@@ -30,12 +30,9 @@ export const maskStrategy: Strategy = {
     for (let t = 0; t < stepsOf(g); t++) {
       if (first && temporal) x.decider(g);
       // every present row computes; only the useful FLOPs depend on the decisions
-      let useful = 0;
-      for (const slot of x.slots) {
-        if (slot.state !== RowState.Alive) continue;
-        for (const need of layerNeeds(x, g, layerIdx, slot, t))
-          if (need.on) useful += need.rows * shape.full.flopsPerRow * (shape.cols > 0 ? need.cols / shape.cols : 1);
-      }
+      let share = 0;
+      for (const slot of x.slots) if (slot.state === RowState.Alive) share += neededShare(x, g, layerIdx, slot, t);
+      const useful = share * shape.rowsPerSample * shape.full.flopsPerRow;
       x.kernelMasked(`M${layerIdx}`, () => kernelOf(name, shape, maskRuns(x.slots, shape.rowsPerSample)), useful, {
         category: 'compute',
         layer: name,
