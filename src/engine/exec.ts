@@ -73,6 +73,8 @@ export class Machine {
   syncAt: number | null = null;
   /** When the latest control transfer began (device drained and host ready to wait). */
   transferStart = 0;
+  /** Gate of the latest control transfer: the accelerator's wait is charged to it. */
+  syncGate: string | undefined;
   accelBusyNs = 0;
   hostBusyNs = 0;
   linkBusyNs = 0;
@@ -195,7 +197,8 @@ export class Exec {
     if (gap > 0) {
       if (m.syncAt !== null) {
         m.total.idleOnHostNs += gap;
-        if (tag.gate) m.tally(m.byGate, tag.gate).idleOnHostNs += gap;
+        const gate = m.syncGate ?? tag.gate;
+        if (gate) m.tally(m.byGate, gate).idleOnHostNs += gap;
       } else m.idleNs += gap;
     }
     m.syncAt = null;
@@ -210,6 +213,7 @@ export class Exec {
   sync(gate: string): void {
     const m = this.m;
     if (m.syncAt === null) m.syncAt = m.accelT;
+    m.syncGate = gate;
     m.transferStart = Math.max(m.hostT, m.accelT);
     m.hostT = m.transferStart + m.notifyNs;
   }

@@ -43,7 +43,8 @@ export interface SimulationOutput {
   machine: Machine;
   latency: LatencyHistogram;
   samples: number;
-  /** Gate outcomes replayed: one per sample and gate met, one per token at MoE and spatial gates. */
+  /** Gate outcomes replayed: one per sample and gate met; at MoE gates one per token, at
+   * spatial gates one per mask element. */
   decisions: number;
   batches: number;
   queueingNsSum: number;

@@ -68,10 +68,12 @@ export class LatencyHistogram {
   private static readonly LOG_R = Math.log(1.001);
   private readonly counts = new Map<number, number>();
   count = 0;
+  min = Infinity;
   max = 0;
   sum = 0;
 
   add(ns: number): void {
+    if (ns < this.min) this.min = ns;
     const v = Math.max(ns, 1);
     const b = Math.floor(Math.log(v) / LatencyHistogram.LOG_R);
     this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
@@ -80,7 +82,8 @@ export class LatencyHistogram {
     if (ns > this.max) this.max = ns;
   }
 
-  /** Nearest-rank percentile (p in 0..100), reported at the bucket's geometric centre. */
+  /** Nearest-rank percentile (p in 0..100), reported at the bucket's geometric centre
+   * (clamped to the observed minimum and maximum). */
   percentile(p: number): number {
     if (this.count === 0) return 0;
     const rank = Math.max(1, Math.ceil((p / 100) * this.count));
@@ -88,7 +91,7 @@ export class LatencyHistogram {
     let seen = 0;
     for (const k of keys) {
       seen += this.counts.get(k)!;
-      if (seen >= rank) return Math.min(this.max, Math.pow(LatencyHistogram.R, k + 0.5));
+      if (seen >= rank) return Math.max(this.min, Math.min(this.max, Math.pow(LatencyHistogram.R, k + 0.5)));
     }
     return this.max;
   }

@@ -6,7 +6,7 @@
  */
 import type { Strategy } from './types.js';
 import { RUN_PATH, copyKernel, kernelOf, narrowPath } from '../engine/kernels.js';
-import { activationElements, layerNeeds, RowState, runHead, stepsOf, tokenExperts } from './common.js';
+import { activationElements, layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
 
 export const perSampleStrategy: Strategy = {
   kind: 'per-sample',
@@ -57,9 +57,10 @@ export const perSampleStrategy: Strategy = {
     }
   },
   exit(x, g, exitIndex) {
+    const leaving = new Set(leavingAt(x, g.gate.id, exitIndex));
     for (const i of x.alive()) {
       runHead(x, g, exitIndex, i);
-      if (x.slots[i]!.d[g.gate.id] === exitIndex) x.exitSamples([i], exitIndex, RowState.Removed);
+      if (leaving.has(i)) x.exitSamples([i], exitIndex, RowState.Removed);
     }
   },
 };
