@@ -79,48 +79,141 @@ export class Machine {
   hostBusyNs = 0;
   linkBusyNs = 0;
   idleNs = 0;
+  /** Filled by `finalize()`: the run, per gate and per layer, summed from the scope tallies. */
   readonly total = new Tally();
   readonly byGate = new Map<string, Tally>();
   readonly byLayer = new Map<string, Tally>();
   readonly issueNs: number;
   readonly notifyNs: number;
-  /** Costs of kernels whose spec is fixed by a key (layer + batch row states); bounded. */
-  private readonly costMemo = new Map<string, KernelCost>();
+  /** One tag (and tally) per kernel scope, built once: the hot path never builds keys. */
+  readonly tags: NetTags;
+  /** Costs of kernels fixed by their tag and the batch's row states, per state signature. */
+  private readonly memoBySig = new Map<string, Map<string, KernelCost>>();
+  private readonly memoFixed = new Map<string, KernelCost>();
+  private memoEntries = 0;
 
-  /** The cost of a kernel, memoised under `key` when given (the cost model is pure). */
-  costOf(spec: () => KernelSpec, key: string | undefined): KernelCost {
-    if (key === undefined) return this.accel.cost(spec());
-    let c = this.costMemo.get(key);
+  /** The memo of kernel costs for one row-state signature (bounded overall). */
+  memoFor(sig: string): Map<string, KernelCost> {
+    let m = this.memoBySig.get(sig);
+    if (!m) {
+      if (this.memoBySig.size >= 5_000 || this.memoEntries >= 50_000) {
+        this.memoBySig.clear();
+        this.memoEntries = 0;
+      }
+      this.memoBySig.set(sig, (m = new Map()));
+    }
+    return m;
+  }
+
+  cached(memo: Map<string, KernelCost>, key: string, spec: () => KernelSpec): KernelCost {
+    let c = memo.get(key);
     if (c === undefined) {
-      if (this.costMemo.size >= 50_000) this.costMemo.clear();
       c = this.accel.cost(spec());
-      this.costMemo.set(key, c);
+      memo.set(key, c);
+      this.memoEntries++;
     }
     return c;
+  }
+
+  /** Cost of a kernel fully determined by `key` (e.g. a layer over a dense sub-batch). */
+  fixedCost(key: string, spec: () => KernelSpec): KernelCost {
+    if (this.memoFixed.size >= 50_000) this.memoFixed.clear();
+    return this.cached(this.memoFixed, key, spec);
   }
 
   constructor(
     readonly hw: HardwareSystem,
     readonly accel: AcceleratorModel,
+    net: ResolvedNetwork,
+    controller: readonly (ResolvedGate | undefined)[],
   ) {
     // eager dispatch: the host spends the framework's per-op cost, and never less than the
     // driver's back-to-back launch interval, on every kernel it issues
     this.issueNs = Math.max(hw.host.dispatchNs, accel.launchNs);
     this.notifyNs = hw.host.notify === 'polling' ? hw.host.pollIntervalNs / 2 : hw.host.interruptLatencyNs;
+    this.tags = buildTags(net, controller);
   }
 
-  tally(map: Map<string, Tally>, key: string): Tally {
-    let t = map.get(key);
-    if (!t) map.set(key, (t = new Tally()));
-    return t;
+  /** Sums the scope tallies into `total`, `byGate` and `byLayer` (call once, at the end). */
+  finalize(): void {
+    const add = (map: Map<string, Tally>, key: string, t: Tally) => {
+      let into = map.get(key);
+      if (!into) map.set(key, (into = new Tally()));
+      into.merge(t);
+    };
+    for (const tag of this.tags.all) {
+      if (tag.tally.kernels === 0) continue;
+      this.total.merge(tag.tally);
+      if (tag.gate) add(this.byGate, tag.gate, tag.tally);
+      if (tag.layer) add(this.byLayer, tag.layer, tag.tally);
+    }
+    this.tags.control.forEach((t, gi) => {
+      this.total.merge(t);
+      add(this.byGate, this.tags.gateIds[gi]!, t);
+    });
   }
 }
 
+/** Where a kernel's costs are counted: its category, layer and gate, with the scope's tally. */
 export interface KernelTag {
-  category: KernelCategory;
+  readonly category: KernelCategory;
   /** Layer name for per-layer metrics. */
-  layer?: string;
-  gate?: string;
+  readonly layer?: string;
+  readonly gate?: string;
+  /** Memo key of the kernel's cost (with the batch's row states). */
+  readonly key: string;
+  readonly tally: Tally;
+}
+
+/** Every kernel scope of a network, built once per machine. Indices follow the network. */
+export interface NetTags {
+  /** Backbone layer i, under the gate controlling it (if any). */
+  layer: KernelTag[];
+  /** [gate index][decider layer] */
+  decider: KernelTag[][];
+  /** [gate index][exit][head layer] */
+  head: KernelTag[][][];
+  /** [gate index][expert layer] */
+  expert: KernelTag[][];
+  /** [gate index]: gather/scatter copies of regrouping strategies. */
+  copy: KernelTag[];
+  /** [gate index]: control transfers and the accelerator's wait on the host. */
+  control: Tally[];
+  gateIds: string[];
+  gateIndex: Map<string, number>;
+  all: KernelTag[];
+}
+
+function buildTags(net: ResolvedNetwork, controller: readonly (ResolvedGate | undefined)[]): NetTags {
+  const all: KernelTag[] = [];
+  const mk = (category: KernelCategory, key: string, layer?: string, gate?: string): KernelTag => {
+    const t: KernelTag = { category, key, layer, gate, tally: new Tally() };
+    all.push(t);
+    return t;
+  };
+  const tags: NetTags = {
+    layer: net.spec.layers.map((l, i) => mk('compute', `L${i}`, l.name, controller[i]?.gate.id)),
+    decider: [],
+    head: [],
+    expert: [],
+    copy: [],
+    control: [],
+    gateIds: net.gates.map((g) => g.gate.id),
+    gateIndex: new Map(net.gates.map((g, i) => [g.gate.id, i])),
+    all,
+  };
+  net.gates.forEach(({ gate }, gi) => {
+    tags.decider[gi] = gate.decider.map((l, k) => mk('decider', `D${gi}:${k}`, `${gate.id}/${l.name}`, gate.id));
+    tags.head[gi] =
+      gate.kind === 'exit'
+        ? gate.exits.map((e, x) => e.head.map((l, k) => mk('head', `H${gi}:${x}:${k}`, `${gate.id}/${l.name}`, gate.id)))
+        : [];
+    tags.expert[gi] =
+      gate.kind === 'moe' ? gate.expert.map((l, k) => mk('compute', `E${gi}:${k}`, `${gate.id}/${l.name}`, gate.id)) : [];
+    tags.copy[gi] = mk('regroup', `C${gi}`, undefined, gate.id);
+    tags.control[gi] = new Tally();
+  });
+  return tags;
 }
 
 /**
@@ -155,9 +248,15 @@ export class Exec {
     this.place(this.m.accel.cost(spec), tag);
   }
 
-  /** Like `kernel`, for a spec fully determined by `key` and the batch's row states. */
-  kernelKeyed(key: string, spec: () => KernelSpec, tag: KernelTag): void {
-    this.place(this.m.costOf(spec, `${key}|${this.stateSig()}`), tag);
+  /** Like `kernel`, for a spec fully determined by the tag's scope and the batch's row states. */
+  kernelKeyed(spec: () => KernelSpec, tag: KernelTag): void {
+    this.place(this.m.cached(this.memo(), tag.key, spec), tag);
+  }
+
+  private memoMap: Map<string, KernelCost> | null = null;
+
+  private memo(): Map<string, KernelCost> {
+    return (this.memoMap ??= this.m.memoFor(this.stateSig()));
   }
 
   /**
@@ -165,14 +264,14 @@ export class Exec {
    * while which results are needed varies: the structure is priced once, the useful FLOPs
    * are given. Used by masking, where every row computes whatever the decisions.
    */
-  kernelMasked(key: string, spec: () => KernelSpec, usefulFlops: number, tag: KernelTag): void {
-    const c = this.m.costOf(spec, `${key}|${this.stateSig()}`);
+  kernelMasked(spec: () => KernelSpec, usefulFlops: number, tag: KernelTag): void {
+    const c = this.m.cached(this.memo(), `M${tag.key}`, spec);
     this.place({ ...c, usefulFlops }, tag);
   }
 
   /** A kernel fully determined by `key` alone (e.g. a layer over a dense sub-batch of n rows). */
   kernelFixed(key: string, spec: () => KernelSpec, tag: KernelTag): void {
-    this.place(this.m.costOf(spec, key), tag);
+    this.place(this.m.fixedCost(key, spec), tag);
   }
 
   private sig: string | null = null;
@@ -196,17 +295,16 @@ export class Exec {
     const gap = start - m.accelT;
     if (gap > 0) {
       if (m.syncAt !== null) {
-        m.total.idleOnHostNs += gap;
         const gate = m.syncGate ?? tag.gate;
-        if (gate) m.tally(m.byGate, gate).idleOnHostNs += gap;
+        const gi = gate === undefined ? undefined : m.tags.gateIndex.get(gate);
+        if (gi !== undefined) m.tags.control[gi]!.idleOnHostNs += gap;
+        else tag.tally.idleOnHostNs += gap;
       } else m.idleNs += gap;
     }
     m.syncAt = null;
     m.accelT = start + cost.timeNs;
     m.accelBusyNs += cost.timeNs;
-    m.total.addKernel(cost, tag.category);
-    if (tag.gate) m.tally(m.byGate, tag.gate).addKernel(cost, tag.category);
-    if (tag.layer) m.tally(m.byLayer, tag.layer).addKernel(cost, tag.category);
+    tag.tally.addKernel(cost, tag.category);
   }
 
   /** The host waits until the accelerator has drained and it has been notified. */
@@ -235,8 +333,7 @@ export class Exec {
     m.hostT += m.hw.host.decisionLatencyNs;
     m.hostBusyNs += m.hw.host.decisionLatencyNs;
     const roundTrip = m.hostT - m.transferStart;
-    m.total.addControl(roundTrip);
-    m.tally(m.byGate, gate).addControl(roundTrip);
+    m.tags.control[m.tags.gateIndex.get(gate)!]!.addControl(roundTrip);
   }
 
   /** A full device -> host -> device control transfer for one gate of this batch. */
@@ -249,6 +346,7 @@ export class Exec {
   /** Samples at `slotIdx` leave at exit `exitIndex`; they complete now unless masked. */
   exitSamples(slotIdx: readonly number[], exitIndex: number, newState: RowState): void {
     this.sig = null;
+    this.memoMap = null;
     for (const i of slotIdx) {
       const s = this.slots[i]!;
       s.state = newState;
@@ -285,15 +383,11 @@ export class Exec {
     return runs;
   }
 
-  /** An ungated layer (or an open gated one) over the present rows. */
-  denseLayer(layerIdx: number, gate?: string, category: KernelCategory = 'compute'): void {
+  /** A layer over the present rows (ungated, or its gate open). */
+  denseLayer(layerIdx: number): void {
     const shape = this.sh.layers[layerIdx]!;
     const name = this.net.spec.layers[layerIdx]!.name;
-    this.kernelKeyed(`L${layerIdx}`, () => kernelOf(name, shape, this.denseRuns(shape.rowsPerSample)), {
-      category,
-      layer: name,
-      gate,
-    });
+    this.kernelKeyed(() => kernelOf(name, shape, this.denseRuns(shape.rowsPerSample)), this.m.tags.layer[layerIdx]!);
   }
 
   /** The gate's own decision computation over the present rows, or for one sample alone. */
@@ -301,13 +395,9 @@ export class Exec {
     const shapes = this.sh.deciders.get(g.gate.id)!;
     g.gate.decider.forEach((l, k) => {
       const shape = shapes[k]!;
-      const runs = () =>
-        onlySlot === undefined ? this.denseRuns(shape.rowsPerSample) : [{ rows: shape.rowsPerSample, paths: RUN_PATH, useful: 1 }];
-      this.kernelKeyed(`D${g.index}:${k}:${onlySlot === undefined ? 'all' : 'one'}`, () => kernelOf(l.name, shape, runs()), {
-        category: 'decider',
-        layer: `${g.gate.id}/${l.name}`,
-        gate: g.gate.id,
-      });
+      const tag = this.m.tags.decider[g.index]![k]!;
+      if (onlySlot === undefined) this.kernelKeyed(() => kernelOf(l.name, shape, this.denseRuns(shape.rowsPerSample)), tag);
+      else this.kernelFixed(`1${tag.key}`, () => kernelOf(l.name, shape, [{ rows: shape.rowsPerSample, paths: RUN_PATH, useful: 1 }]), tag);
     });
   }
 }

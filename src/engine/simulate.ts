@@ -68,9 +68,9 @@ export class Engine {
 
   constructor(private readonly cfg: EngineConfig, origin: string) {
     const { net } = cfg;
-    this.machine = new Machine(cfg.hw.spec, cfg.accel);
     this.sh = netShapes(net);
     this.program = buildProgram(net);
+    this.machine = new Machine(cfg.hw.spec, cfg.accel, net, this.program.map((s) => s.gate));
     this.strategies = new Map(net.gates.map((g) => [g.gate.id, getStrategy(cfg.plan?.[g.gate.id] ?? cfg.strategy)]));
     this.batcher = new Batcher(cfg.batching, origin);
     this.weight = new Map(
@@ -111,6 +111,7 @@ export class Engine {
     this.drain();
     this.out.totalTimeNs = Math.max(this.machine.accelT, this.machine.hostT);
     this.out.forcedExits = this.anytime?.forced ?? 0;
+    this.machine.finalize();
     return this.out;
   }
 

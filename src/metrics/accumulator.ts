@@ -53,6 +53,28 @@ export class Tally {
     this.usefulComputeNs += c.timeNs * (1 - masked - div);
   }
 
+  /** Adds another tally into this one. */
+  merge(o: Tally): void {
+    this.kernels += o.kernels;
+    this.timeNs += o.timeNs;
+    this.cycles += o.cycles;
+    this.issuedSlotFlops += o.issuedSlotFlops;
+    this.activeFlops += o.activeFlops;
+    this.usefulFlops += o.usefulFlops;
+    this.divergentSlotFlops += o.divergentSlotFlops;
+    this.units += o.units;
+    this.divergentUnits += o.divergentUnits;
+    this.dramBytes += o.dramBytes;
+    this.energyPj += o.energyPj;
+    this.controlTransfers += o.controlTransfers;
+    this.controlTransferNs += o.controlTransferNs;
+    this.usefulComputeNs += o.usefulComputeNs;
+    this.maskedWasteNs += o.maskedWasteNs;
+    this.divergenceNs += o.divergenceNs;
+    this.regroupNs += o.regroupNs;
+    this.idleOnHostNs += o.idleOnHostNs;
+  }
+
   addControl(roundTripNs: number): void {
     this.controlTransfers++;
     this.controlTransferNs += roundTripNs;

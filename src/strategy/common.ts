@@ -167,12 +167,8 @@ export function runHead(x: Exec, g: ResolvedGate, exitIndex: number, onlySlot?: 
   const shapes = x.sh.heads.get(gate.id)![exitIndex]!;
   gate.exits[exitIndex]!.head.forEach((l, k) => {
     const shape = shapes[k]!;
-    const runs = () =>
-      onlySlot === undefined ? x.denseRuns(shape.rowsPerSample) : [{ rows: shape.rowsPerSample, paths: [0], useful: 1 }];
-    x.kernelKeyed(`H${g.index}:${exitIndex}:${k}:${onlySlot === undefined ? 'all' : 'one'}`, () => kernelOf(l.name, shape, runs()), {
-      category: 'head',
-      layer: `${gate.id}/${l.name}`,
-      gate: gate.id,
-    });
+    const tag = x.m.tags.head[g.index]![exitIndex]![k]!;
+    if (onlySlot === undefined) x.kernelKeyed(() => kernelOf(l.name, shape, x.denseRuns(shape.rowsPerSample)), tag);
+    else x.kernelFixed(`1${tag.key}`, () => kernelOf(l.name, shape, [{ rows: shape.rowsPerSample, paths: [0], useful: 1 }]), tag);
   });
 }

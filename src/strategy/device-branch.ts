@@ -42,7 +42,7 @@ export const deviceBranchStrategy: Strategy = {
           pushRun(runs, need.rows, p === 0 ? RUN_PATH : [p], 1);
         }
       }
-      x.kernel(kernelOf(name, shape, runs, paths, true), { category: 'compute', layer: name, gate: g.gate.id });
+      x.kernel(kernelOf(name, shape, runs, paths, true), x.m.tags.layer[layerIdx]!);
     }
   },
   moe(x, g) {
@@ -64,7 +64,7 @@ export const deviceBranchStrategy: Strategy = {
         }
         for (const experts of tokenExperts(g, slot)) pushRun(runs, r, [...experts].sort((a, b) => a - b), 1);
       }
-      x.kernel(kernelOf(l.name, shape, runs, paths), { category: 'compute', layer: `${gate.id}/${l.name}`, gate: gate.id });
+      x.kernel(kernelOf(l.name, shape, runs, paths), x.m.tags.expert[g.index]![k]!);
     });
   },
   exit(x, g, exitIndex) {

@@ -33,11 +33,7 @@ export const maskStrategy: Strategy = {
       let share = 0;
       for (const slot of x.slots) if (slot.state === RowState.Alive) share += neededShare(x, g, layerIdx, slot, t);
       const useful = share * shape.rowsPerSample * shape.full.flopsPerRow;
-      x.kernelMasked(`M${layerIdx}`, () => kernelOf(name, shape, maskRuns(x.slots, shape.rowsPerSample)), useful, {
-        category: 'compute',
-        layer: name,
-        gate: g.gate.id,
-      });
+      x.kernelMasked(() => kernelOf(name, shape, maskRuns(x.slots, shape.rowsPerSample)), useful, x.m.tags.layer[layerIdx]!);
     }
   },
   moe(x, g) {
@@ -55,11 +51,7 @@ export const maskStrategy: Strategy = {
         const shape = shapes[k]!;
         const r = shape.rowsPerSample;
         const routed = perExpert[e]!;
-        x.kernelMasked(`ME${g.index}:${k}`, () => kernelOf(l.name, shape, maskRuns(x.slots, gate.tokens * r)), routed * r * shape.full.flopsPerRow, {
-          category: 'compute',
-          layer: `${gate.id}/${l.name}`,
-          gate: gate.id,
-        });
+        x.kernelMasked(() => kernelOf(l.name, shape, maskRuns(x.slots, gate.tokens * r)), routed * r * shape.full.flopsPerRow, x.m.tags.expert[g.index]![k]!);
       });
   },
   exit(x, g, exitIndex) {

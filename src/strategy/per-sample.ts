@@ -25,13 +25,11 @@ export const perSampleStrategy: Strategy = {
         const rows = needs.reduce((s, n) => s + (n.on ? n.rows : 0), 0);
         if (rows === 0) continue;
         const sparse = needs.length > 1; // a spatial mask: this sample's active positions are gathered
-        if (sparse) x.kernel(copyKernel(`gather:${gid}`, (rows / shape.rowsPerSample) * act.input, shape.dtype), { category: 'regroup', gate: gid });
-        x.kernel(kernelOf(name, shape, [{ rows, paths: RUN_PATH, useful: 1 }], [narrowPath(shape, needs[0]!.cols)]), {
-          category: 'compute',
-          layer: name,
-          gate: gid,
-        });
-        if (sparse) x.kernel(copyKernel(`scatter:${gid}`, (rows / shape.rowsPerSample) * act.output, shape.dtype), { category: 'regroup', gate: gid });
+        const copyTag = x.m.tags.copy[g.index]!;
+        if (sparse) x.kernel(copyKernel(`gather:${gid}`, (rows / shape.rowsPerSample) * act.input, shape.dtype), copyTag);
+        const cols = needs[0]!.cols;
+        x.kernelFixed(`R${layerIdx}:${cols}:${rows}`, () => kernelOf(name, shape, [{ rows, paths: RUN_PATH, useful: 1 }], [narrowPath(shape, cols)]), x.m.tags.layer[layerIdx]!);
+        if (sparse) x.kernel(copyKernel(`scatter:${gid}`, (rows / shape.rowsPerSample) * act.output, shape.dtype), copyTag);
       }
     }
   },
@@ -47,11 +45,8 @@ export const perSampleStrategy: Strategy = {
         if (perExpert[e] === 0) continue;
         gate.expert.forEach((l, k) => {
           const shape = shapes[k]!;
-          x.kernel(kernelOf(l.name, shape, [{ rows: perExpert[e]! * shape.rowsPerSample, paths: RUN_PATH, useful: 1 }]), {
-            category: 'compute',
-            layer: `${gate.id}/${l.name}`,
-            gate: gate.id,
-          });
+          const rows = perExpert[e]! * shape.rowsPerSample;
+          x.kernelFixed(`RE${g.index}:${k}:${rows}`, () => kernelOf(l.name, shape, [{ rows, paths: RUN_PATH, useful: 1 }]), x.m.tags.expert[g.index]![k]!);
         });
       }
     }

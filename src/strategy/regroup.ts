@@ -18,7 +18,7 @@ export interface RegroupMode {
 
 function copy(x: Exec, g: ResolvedGate, what: 'gather' | 'scatter', elements: number, layerIdx?: number): void {
   const dtype = layerIdx === undefined ? x.net.spec.dtype : (x.net.spec.layers[layerIdx]!.dtype ?? x.net.spec.dtype);
-  x.kernel(copyKernel(`${what}:${g.gate.id}`, elements, dtype), { category: 'regroup', gate: g.gate.id });
+  x.kernel(copyKernel(`${what}:${g.gate.id}`, elements, dtype), x.m.tags.copy[g.index]!);
 }
 
 export function regroupGatedLayer(
@@ -65,15 +65,11 @@ export function regroupGatedLayer(
     if (entering && needsRegroup) copy(x, g, 'gather', neededRows * rpsIn, layerIdx);
     for (const [cols, rows] of groups) {
       if (mode.host && rows === 0) continue;
-      x.kernelFixed(`R${layerIdx}:${cols}:${rows}`, () => kernelOf(name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : [], [narrowPath(shape, cols)]), {
-        category: 'compute',
-        layer: name,
-        gate: gid,
-      });
+      x.kernelFixed(`R${layerIdx}:${cols}:${rows}`, () => kernelOf(name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : [], [narrowPath(shape, cols)]), x.m.tags.layer[layerIdx]!);
     }
     if (!mode.host && groups.length === 0)
       // the device launches the layer with a worst-case grid that finds no work
-      x.kernel(kernelOf(name, shape, []), { category: 'compute', layer: name, gate: gid });
+      x.kernel(kernelOf(name, shape, []), x.m.tags.layer[layerIdx]!);
     if (leaving && needsRegroup) copy(x, g, 'scatter', neededRows * rpsOut, layerIdx);
   }
 }
@@ -102,11 +98,7 @@ export function regroupMoe(mode: RegroupMode, x: Exec, g: ResolvedGate): void {
     gate.expert.forEach((l, k) => {
       const shape = shapes[k]!;
       const rows = tokens * shape.rowsPerSample;
-      x.kernelFixed(`RE${g.index}:${k}:${rows}`, () => kernelOf(l.name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : []), {
-        category: 'compute',
-        layer: `${gate.id}/${l.name}`,
-        gate: gate.id,
-      });
+      x.kernelFixed(`RE${g.index}:${k}:${rows}`, () => kernelOf(l.name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : []), x.m.tags.expert[g.index]![k]!);
     });
   }
   copy(x, g, 'scatter', assignments * (lastShape.full.n || lastShape.rowsPerSample));

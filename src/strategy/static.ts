@@ -6,7 +6,7 @@ import { kernelOf } from '../engine/kernels.js';
 export const staticStrategy: Strategy = {
   kind: 'static',
   gatedLayer(x, g, layerIdx) {
-    for (let t = 0; t < stepsOf(g); t++) x.denseLayer(layerIdx, g.gate.id);
+    for (let t = 0; t < stepsOf(g); t++) x.denseLayer(layerIdx);
   },
   moe(x, g) {
     const gate = g.gate;
@@ -15,11 +15,7 @@ export const staticStrategy: Strategy = {
     for (let e = 0; e < gate.experts; e++)
       gate.expert.forEach((l, k) => {
         const shape = shapes[k]!;
-        x.kernel(kernelOf(l.name, shape, x.denseRuns(gate.tokens * shape.rowsPerSample)), {
-          category: 'compute',
-          layer: `${gate.id}/${l.name}`,
-          gate: gate.id,
-        });
+        x.kernelKeyed(() => kernelOf(l.name, shape, x.denseRuns(gate.tokens * shape.rowsPerSample)), x.m.tags.expert[g.index]![k]!);
       });
   },
   exit() {

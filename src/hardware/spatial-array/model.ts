@@ -270,11 +270,11 @@ export function createSpatialArray(spec: SpatialArray): AcceleratorModel {
       if (nested) {
         let widest = run.paths[0]!;
         for (const p of run.paths) if (paths[p]!.flopsPerRow > paths[widest]!.flopsPerRow) widest = p;
-        rowsOn[widest]! += run.rows;
+        rowsOn[widest] = rowsOn[widest]! + run.rows;
         rowFlops = paths[widest]!.flopsPerRow;
       } else {
         for (const p of run.paths) {
-          rowsOn[p]! += run.rows;
+          rowsOn[p] = rowsOn[p]! + run.rows;
           rowFlops += paths[p]!.flopsPerRow;
         }
       }
@@ -296,7 +296,8 @@ export function createSpatialArray(spec: SpatialArray): AcceleratorModel {
       if (kernel.unit === 'tensor' && w.k > 0 && w.n > 0) {
         const r = gemmOnArray(spec, { m: rows, k: w.k, n: w.n }, tensorOperandWords(w, rows, elemBytes));
         computeCycles += r.computeCycles;
-        issued += 2 * pes * r.computeCycles + rows * Math.max(0, w.flopsPerRow - 2 * w.k * w.n);
+        // at least the MACs themselves: SCALE-Sim's "- 1" can leave a 1x1 array one cycle short
+        issued += 2 * Math.max(pes * r.computeCycles, r.macs) + rows * Math.max(0, w.flopsPerRow - 2 * w.k * w.n);
         active += rows * w.flopsPerRow;
         units += r.folds;
         sramReads += r.sramAccesses.ifmap + r.sramAccesses.filter;
