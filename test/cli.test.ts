@@ -174,13 +174,24 @@ describe('dynsim run', () => {
     expect(bad.stderr).toContain(`${plan}: gates["skip.layer2.0"]`);
     const s = await runCli(['run', '--strategy', 'teleport']);
     expect(s.exitCode).toBe(2);
-    expect(s.stderr).toContain('expected one of static, mask, compact, host, per-sample, device-branch, got "teleport"');
+    expect(s.stderr).toContain('expected one of static, mask, compact, host, per-sample, device-branch, multi-kernel, got "teleport"');
   });
 
-  it('a spatial-array system is refused with a clear message (model not in this version)', async () => {
-    const r = await runCli(['run', '--hw', 'tpu-128', '--synthetic', '8']);
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/tpu-128\.json: accelerator\.kind: the spatial-array cost model .* is not in this version/);
+  it('runs on every spatial preset with every strategy that applies; the others are clear errors', async () => {
+    for (const hw of ['tpu-128', 'edge-32', 'array-8', 'cgra'])
+      for (const s of ['static', 'mask', 'compact', 'host', 'per-sample', 'multi-kernel']) {
+        const r = await runCli(['run', '--hw', hw, '--network', 'switch-moe', '--synthetic', '8', '--strategy', s, '--json']);
+        expect(r.stderr, `${hw} ${s}`).toBe('');
+        const j = JSON.parse(r.stdout) as { metrics: { totalTimeNs: number; executedFlops: number }; config: { accelerator: string } };
+        expect(j.config.accelerator).toBe('spatial-array');
+        expect(j.metrics.totalTimeNs).toBeGreaterThan(0);
+      }
+    const db = await runCli(['run', '--hw', 'tpu-128', '--synthetic', '8', '--strategy', 'device-branch']);
+    expect(db.exitCode).toBe(2);
+    expect(db.stderr).toMatch(/tpu-128\.json: accelerator\.kind: strategy "device-branch" does not apply to a spatial-array/);
+    const mk = await runCli(['run', '--hw', 'h100', '--synthetic', '8', '--strategy', 'multi-kernel']);
+    expect(mk.exitCode).toBe(2);
+    expect(mk.stderr).toMatch(/strategy "multi-kernel" does not apply to a gpu-simt/);
   });
 
   it('streaming without arrival times says what to pass', async () => {

@@ -87,6 +87,12 @@ export class Machine {
   readonly notifyNs: number;
   /** One tag (and tally) per kernel scope, built once: the hot path never builds keys. */
   readonly tags: NetTags;
+  /** Spatial arrays: precompiled configurations resident now (LRU order, oldest first). */
+  readonly resident: string[] = [];
+  readonly residentCapacity: number;
+  readonly configLoadNs: number;
+  readonly dramBytesPerNs: number;
+  readonly spatial: boolean;
   /** Costs of kernels fixed by their tag and the batch's row states, per state signature. */
   private readonly memoBySig = new Map<string, Map<string, KernelCost>>();
   private readonly memoFixed = new Map<string, KernelCost>();
@@ -132,6 +138,11 @@ export class Machine {
     this.issueNs = Math.max(hw.host.dispatchNs, accel.launchNs);
     this.notifyNs = hw.host.notify === 'polling' ? hw.host.pollIntervalNs / 2 : hw.host.interruptLatencyNs;
     this.tags = buildTags(net, controller);
+    const acc = hw.accelerator;
+    this.spatial = acc.kind === 'spatial-array';
+    this.residentCapacity = acc.kind === 'spatial-array' ? acc.residentConfigs : 0;
+    this.configLoadNs = acc.kind === 'spatial-array' ? acc.configLoadNs : 0;
+    this.dramBytesPerNs = acc.kind === 'spatial-array' ? acc.dramBandwidthBytesPerCycle * (acc.clockMhz / 1000) : Infinity;
   }
 
   /** Sums the scope tallies into `total`, `byGate` and `byLayer` (call once, at the end). */
@@ -286,7 +297,37 @@ export class Exec {
     return this.sig;
   }
 
+  /**
+   * Spatial arrays: the operator of `tag` must run in configuration `variant` (a shape other
+   * than its static one). A precompiled configuration already resident costs nothing; else the
+   * host issues a load: configuration load latency plus reloading the weights from DRAM, and
+   * the least recently used resident configuration is evicted. No-op on other accelerators.
+   */
+  configure(tag: KernelTag, variant: string, weightBytes: number): void {
+    const m = this.m;
+    if (!m.spatial) return;
+    const key = `${tag.key}#${variant}`;
+    const at = m.resident.indexOf(key);
+    if (at >= 0) {
+      m.resident.splice(at, 1);
+      m.resident.push(key);
+      return;
+    }
+    if (m.resident.length >= m.residentCapacity) m.resident.shift();
+    m.resident.push(key);
+    const dur = m.configLoadNs + weightBytes / m.dramBytesPerNs;
+    this.advance(dur, tag);
+    tag.tally.reconfigurations++;
+    tag.tally.reconfigurationNs += dur;
+  }
+
   private place(cost: KernelCost, tag: KernelTag): void {
+    this.advance(cost.timeNs, tag);
+    tag.tally.addKernel(cost, tag.category);
+  }
+
+  /** The host issues a command; the accelerator runs it for `durationNs` in order. */
+  private advance(durationNs: number, tag: KernelTag): void {
     const m = this.m;
     m.hostT += m.issueNs;
     m.hostBusyNs += m.issueNs;
@@ -302,9 +343,8 @@ export class Exec {
       } else m.idleNs += gap;
     }
     m.syncAt = null;
-    m.accelT = start + cost.timeNs;
-    m.accelBusyNs += cost.timeNs;
-    tag.tally.addKernel(cost, tag.category);
+    m.accelT = start + durationNs;
+    m.accelBusyNs += durationNs;
   }
 
   /** The host waits until the accelerator has drained and it has been notified. */

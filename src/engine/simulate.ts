@@ -72,6 +72,14 @@ export class Engine {
     this.program = buildProgram(net);
     this.machine = new Machine(cfg.hw.spec, cfg.accel, net, this.program.map((s) => s.gate));
     this.strategies = new Map(net.gates.map((g) => [g.gate.id, getStrategy(cfg.plan?.[g.gate.id] ?? cfg.strategy)]));
+    const accKind = cfg.hw.spec.accelerator.kind;
+    for (const s of new Set([getStrategy(cfg.strategy), ...this.strategies.values()]))
+      if (!s.appliesTo.includes(accKind))
+        throw new DynsimError('E_USAGE', {
+          file: cfg.hw.file,
+          path: 'accelerator.kind',
+          message: `strategy "${s.kind}" does not apply to a ${accKind} (it needs ${s.appliesTo.join(' or ')}); ${accKind === 'gpu-simt' ? 'multi-kernel is for spatial arrays' : 'a static-dataflow array cannot branch per lane: use mask, host, compact, per-sample or multi-kernel'}`,
+        });
     this.batcher = new Batcher(cfg.batching, origin);
     this.weight = new Map(
       net.gates.map((g) => [g.gate.id, g.gate.kind === 'moe' ? g.gate.tokens : g.gate.kind === 'spatial' ? g.gate.positions : 1]),

@@ -27,6 +27,9 @@ export class Tally {
   regroupNs = 0;
   /** Accelerator idle time waiting on the host after a control transfer. */
   idleOnHostNs = 0;
+  /** Spatial arrays: configuration loads (with weight reloads) and their time. */
+  reconfigurations = 0;
+  reconfigurationNs = 0;
 
   addKernel(c: KernelCost, category: KernelCategory): void {
     this.kernels++;
@@ -73,6 +76,8 @@ export class Tally {
     this.divergenceNs += o.divergenceNs;
     this.regroupNs += o.regroupNs;
     this.idleOnHostNs += o.idleOnHostNs;
+    this.reconfigurations += o.reconfigurations;
+    this.reconfigurationNs += o.reconfigurationNs;
   }
 
   addControl(roundTripNs: number): void {

@@ -40,6 +40,8 @@ export interface RunMetrics {
   /** Anytime mode: samples forced out before the exit their decision named. */
   forcedExits?: number;
   timeNs: TimeBreakdownNs;
+  /** Spatial arrays: configuration loads (a precompiled configuration not resident). */
+  reconfigurations: number;
   kernels: number;
   samples: number;
   batches: number;
@@ -63,6 +65,8 @@ export interface ScopeMetrics {
   /** 1 - time / time of the same scope under the static strategy. */
   achievedSaving: number;
   timeNs: Omit<TimeBreakdownNs, 'queueing' | 'idle'>;
+  /** Spatial arrays: configuration loads in this scope. */
+  reconfigurations: number;
 }
 
 const ratio = (a: number, b: number, empty = 0) => (b > 0 ? a / b : empty);
@@ -91,8 +95,9 @@ export function scopeMetrics(t: Tally, base: Tally | undefined, clockGhz: number
       divergence: t.divergenceNs,
       regroup: t.regroupNs,
       controlTransfer: t.idleOnHostNs,
-      reconfiguration: 0,
+      reconfiguration: t.reconfigurationNs,
     },
+    reconfigurations: t.reconfigurations,
   };
 }
 
@@ -113,7 +118,7 @@ export function runMetrics(r: RunMetricInputs): RunMetrics {
   const m = sim.machine;
   const t = m.total;
   const total = sim.totalTimeNs;
-  const busy = t.usefulComputeNs + t.maskedWasteNs + t.divergenceNs + t.regroupNs;
+  const busy = t.usefulComputeNs + t.maskedWasteNs + t.divergenceNs + t.regroupNs + t.reconfigurationNs;
   const idle = Math.max(0, total - busy - t.idleOnHostNs);
   const staticPj = r.staticPowerW * total * 1000; // W x ns = nJ
   const maskedShare = 1 - ratio(t.usefulFlops, t.activeFlops, 1);
@@ -144,7 +149,8 @@ export function runMetrics(r: RunMetricInputs): RunMetrics {
     },
     energyPj: t.energyPj + staticPj,
     wastedEnergyPj:
-      t.energyPj * maskedShare + r.staticPowerW * (t.maskedWasteNs + t.divergenceNs + t.idleOnHostNs) * 1000,
+      t.energyPj * maskedShare +
+      r.staticPowerW * (t.maskedWasteNs + t.divergenceNs + t.idleOnHostNs + t.reconfigurationNs) * 1000,
     idealSaving: sim.samples > 0 ? 1 - t.usefulFlops / (r.staticFlopsPerSample * sim.samples) : 0,
     achievedSaving: r.baselineTimeNs > 0 ? 1 - total / r.baselineTimeNs : 0,
     timeNs: {
@@ -153,10 +159,11 @@ export function runMetrics(r: RunMetricInputs): RunMetrics {
       divergence: t.divergenceNs,
       regroup: t.regroupNs,
       controlTransfer: t.idleOnHostNs,
-      reconfiguration: 0,
+      reconfiguration: t.reconfigurationNs,
       idle,
       queueing: ratio(sim.queueingNsSum, sim.samples),
     },
+    reconfigurations: t.reconfigurations,
     kernels: t.kernels,
     samples: sim.samples,
     batches: sim.batches,

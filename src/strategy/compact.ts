@@ -6,6 +6,7 @@ const mode = { host: false };
 
 export const compactStrategy: Strategy = {
   kind: 'compact',
+  appliesTo: ['gpu-simt', 'spatial-array'],
   gatedLayer: (x, g, layerIdx, first, last) => regroupGatedLayer(mode, x, g, layerIdx, first, last),
   moe: (x, g) => regroupMoe(mode, x, g),
   exit: (x, g, exitIndex) => regroupExit(mode, x, g, exitIndex),

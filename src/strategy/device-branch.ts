@@ -11,6 +11,7 @@ import { IDLE, RUN_PATH, kernelOf, narrowPath, pushRun } from '../engine/kernels
 
 export const deviceBranchStrategy: Strategy = {
   kind: 'device-branch',
+  appliesTo: ['gpu-simt'],
   gatedLayer(x, g, layerIdx, first) {
     const shape = x.sh.layers[layerIdx]!;
     const name = x.net.spec.layers[layerIdx]!.name;

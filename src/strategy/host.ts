@@ -10,6 +10,7 @@ const mode = { host: true };
 
 export const hostStrategy: Strategy = {
   kind: 'host',
+  appliesTo: ['gpu-simt', 'spatial-array'],
   gatedLayer: (x, g, layerIdx, first, last) => regroupGatedLayer(mode, x, g, layerIdx, first, last),
   moe: (x, g) => regroupMoe(mode, x, g),
   exit: (x, g, exitIndex) => regroupExit(mode, x, g, exitIndex),

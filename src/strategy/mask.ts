@@ -22,6 +22,7 @@ function maskRuns(slots: readonly Slot[], rowsPerSample: number): RowRun[] {
 
 export const maskStrategy: Strategy = {
   kind: 'mask',
+  appliesTo: ['gpu-simt', 'spatial-array'],
   gatedLayer(x, g, layerIdx, first) {
     const shape = x.sh.layers[layerIdx]!;
     const name = x.net.spec.layers[layerIdx]!.name;

@@ -1,15 +1,18 @@
 /**
  * `per-sample`: each sample runs alone (batch size 1 when it is the run's strategy), taking
- * exactly its own path: no masking, no divergence, no host round trip (the branch is a
- * device-side conditional), but one launch per layer per sample and tiles filled by one
- * sample's rows only.
+ * exactly its own path: no masking, no divergence, but one launch per layer per sample and
+ * tiles (or array rows) filled by one sample's rows only. On a GPU the branch is a
+ * device-side conditional; a static-dataflow array cannot branch, so there the host takes
+ * each decision (one round trip per gate per sample) and shapes other than the static one
+ * need their configuration.
  */
 import type { Strategy } from './types.js';
 import { RUN_PATH, copyKernel, kernelOf, narrowPath } from '../engine/kernels.js';
-import { activationElements, layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
+import { activationElements, decisionBytes, layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
 
 export const perSampleStrategy: Strategy = {
   kind: 'per-sample',
+  appliesTo: ['gpu-simt', 'spatial-array'],
   gatedLayer(x, g, layerIdx, first) {
     const shape = x.sh.layers[layerIdx]!;
     const name = x.net.spec.layers[layerIdx]!.name;
@@ -18,9 +21,13 @@ export const perSampleStrategy: Strategy = {
     const act = activationElements(x, layerIdx);
     for (const i of x.alive()) {
       const slot = x.slots[i]!;
-      if (first && !temporal) x.decider(g, i);
+      const decide = () => {
+        x.decider(g, i);
+        if (x.m.spatial) x.hostRoundTrip(gid, decisionBytes(g, 1));
+      };
+      if (first && !temporal) decide();
       for (let t = 0; t < stepsOf(g); t++) {
-        if (first && temporal) x.decider(g, i);
+        if (first && temporal) decide();
         const needs = layerNeeds(x, g, layerIdx, slot, t);
         const rows = needs.reduce((s, n) => s + (n.on ? n.rows : 0), 0);
         if (rows === 0) continue;
@@ -28,6 +35,8 @@ export const perSampleStrategy: Strategy = {
         const copyTag = x.m.tags.copy[g.index]!;
         if (sparse) x.kernel(copyKernel(`gather:${gid}`, (rows / shape.rowsPerSample) * act.input, shape.dtype), copyTag);
         const cols = needs[0]!.cols;
+        if (rows !== shape.rowsPerSample || cols !== shape.cols)
+          x.configure(x.m.tags.layer[layerIdx]!, `${rows}x${cols}`, narrowPath(shape, cols).weightBytes);
         x.kernelFixed(`R${layerIdx}:${cols}:${rows}`, () => kernelOf(name, shape, [{ rows, paths: RUN_PATH, useful: 1 }], [narrowPath(shape, cols)]), x.m.tags.layer[layerIdx]!);
         if (sparse) x.kernel(copyKernel(`scatter:${gid}`, (rows / shape.rowsPerSample) * act.output, shape.dtype), copyTag);
       }
@@ -39,6 +48,7 @@ export const perSampleStrategy: Strategy = {
     const shapes = x.sh.experts.get(gate.id)!;
     for (const i of x.alive()) {
       x.decider(g, i);
+      if (x.m.spatial) x.hostRoundTrip(gate.id, decisionBytes(g, 1));
       const perExpert = new Array<number>(gate.experts).fill(0);
       for (const experts of tokenExperts(g, x.slots[i]!)) for (const e of experts) perExpert[e]!++;
       for (let e = 0; e < gate.experts; e++) {
@@ -55,6 +65,7 @@ export const perSampleStrategy: Strategy = {
     const leaving = new Set(leavingAt(x, g.gate.id, exitIndex));
     for (const i of x.alive()) {
       runHead(x, g, exitIndex, i);
+      if (x.m.spatial) x.hostRoundTrip(g.gate.id, decisionBytes(g, 1));
       if (leaving.has(i)) x.exitSamples([i], exitIndex, RowState.Removed);
     }
   },

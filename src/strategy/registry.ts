@@ -6,6 +6,7 @@ import { compactStrategy } from './compact.js';
 import { hostStrategy } from './host.js';
 import { perSampleStrategy } from './per-sample.js';
 import { deviceBranchStrategy } from './device-branch.js';
+import { multiKernelStrategy } from './multi-kernel.js';
 
 export const strategyRegistry = {
   static: staticStrategy,
@@ -14,6 +15,7 @@ export const strategyRegistry = {
   host: hostStrategy,
   'per-sample': perSampleStrategy,
   'device-branch': deviceBranchStrategy,
+  'multi-kernel': multiKernelStrategy,
 } satisfies { [K in StrategyKind]: Strategy };
 
 export function getStrategy(kind: StrategyKind): Strategy {

@@ -1,19 +1,71 @@
 /**
- * Regrouping, shared by `compact` (decided on the device) and `host` (decided by the host
- * after a round trip): the rows that take each path are gathered into dense sub-batches, the
+ * Regrouping, shared by `compact` (decided on the device), `host` (decided by the host after a
+ * round trip) and `multi-kernel` (spatial arrays: sub-batches padded up to the nearest of a few
+ * precompiled sizes): the rows that take each path are gathered into dense sub-batches, the
  * layer runs on those only, and results are scattered back. Gather/scatter kernels move the
- * activations (priced as memory traffic). Small sub-batches fill few tiles: the cost model
- * shows the under-utilisation. With the decisions on the host, launches and copies that turn
- * out to be empty or unneeded are skipped; on the device they are always issued.
+ * activations (priced as memory traffic). Small sub-batches fill few tiles or array rows: the
+ * cost models show the under-utilisation. With the decisions on the host, launches and copies
+ * that turn out to be empty or unneeded are skipped; on the device they are always issued.
+ *
+ * On a spatial array an operator shape other than its static one needs a configuration
+ * compiled for it (Adyna's premise: loop bounds and address generators are fixed ahead of
+ * time). compact and host use the exact shape, which is rarely resident and so is loaded
+ * (Exec.configure); multi-kernel rounds it up to one of its precompiled variants, trading
+ * padding (masked work) for configurations that stay resident.
  */
-import type { Exec } from '../engine/exec.js';
+import type { Exec, KernelTag } from '../engine/exec.js';
 import type { ResolvedGate } from '../network/resolve.js';
-import { RUN_PATH, copyKernel, kernelOf, narrowPath } from '../engine/kernels.js';
+import type { RowRun } from '../hardware/types.js';
+import { RUN_PATH, copyKernel, kernelOf, narrowPath, pushRun, type LayerShape } from '../engine/kernels.js';
 import { activationElements, decisionBytes, layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
 
 export interface RegroupMode {
   /** The host takes each decision (round trip) and launches only what is needed. */
   host: boolean;
+  /** multi-kernel: precompiled variants per dynamic operator, at 1/n, 2/n, ..., n/n of its
+   * static size; a sub-batch runs padded up to the smallest that fits. */
+  variants?: number;
+}
+
+/** The smallest of `variants` evenly spaced sizes up to `full` that holds `n`. */
+export function variantSize(n: number, full: number, variants: number): number {
+  if (n <= 0 || full <= 0) return 0;
+  const step = Math.ceil(full / variants);
+  return Math.min(full, Math.ceil(n / step) * step);
+}
+
+/**
+ * Emits one regrouped operator over `rows` needed rows of output width `cols`, with its
+ * configuration on a spatial array: exact for compact/host, padded to a variant for
+ * multi-kernel (the padding computes and is discarded).
+ */
+function runRegrouped(
+  mode: RegroupMode,
+  x: Exec,
+  tag: KernelTag,
+  variantPrefix: string,
+  name: string,
+  shape: LayerShape,
+  rows: number,
+  cols: number,
+  staticRows: number,
+): void {
+  let runRows = rows;
+  let runCols = cols;
+  if (mode.variants !== undefined) {
+    runRows = variantSize(rows, staticRows, mode.variants);
+    runCols = shape.cols > 0 ? variantSize(cols, shape.cols, mode.variants) : cols;
+  }
+  const path = narrowPath(shape, runCols);
+  if (runRows !== staticRows || runCols !== shape.cols)
+    x.configure(tag, `${variantPrefix}${runRows}x${runCols}`, path.weightBytes);
+  const usefulShare = runCols > 0 && shape.cols > 0 ? cols / runCols : 1;
+  x.kernelFixed(`R${tag.key}:${rows}:${runRows}:${cols}:${runCols}`, () => {
+    const runs: RowRun[] = [];
+    pushRun(runs, rows, RUN_PATH, usefulShare);
+    pushRun(runs, runRows - rows, RUN_PATH, 0);
+    return kernelOf(name, shape, runs, [path]);
+  }, tag);
 }
 
 function copy(x: Exec, g: ResolvedGate, what: 'gather' | 'scatter', elements: number, layerIdx?: number): void {
@@ -63,10 +115,9 @@ export function regroupGatedLayer(
     const leaving = last || temporal;
     const needsRegroup = !mode.host || (neededRows > 0 && (neededRows < totalRows || groups.length > 1));
     if (entering && needsRegroup) copy(x, g, 'gather', neededRows * rpsIn, layerIdx);
-    for (const [cols, rows] of groups) {
-      if (mode.host && rows === 0) continue;
-      x.kernelFixed(`R${layerIdx}:${cols}:${rows}`, () => kernelOf(name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : [], [narrowPath(shape, cols)]), x.m.tags.layer[layerIdx]!);
-    }
+    const staticRows = x.present().length * shape.rowsPerSample;
+    for (const [cols, rows] of groups)
+      if (rows > 0) runRegrouped(mode, x, x.m.tags.layer[layerIdx]!, '', name, shape, rows, cols, staticRows);
     if (!mode.host && groups.length === 0)
       // the device launches the layer with a worst-case grid that finds no work
       x.kernel(kernelOf(name, shape, []), x.m.tags.layer[layerIdx]!);
@@ -90,6 +141,7 @@ export function regroupMoe(mode: RegroupMode, x: Exec, g: ResolvedGate): void {
   const shapes = x.sh.experts.get(gate.id)!;
   const first = shapes[0]!;
   const lastShape = shapes[shapes.length - 1]!;
+  const staticTokens = x.present().length * gate.tokens;
   // tokens are permuted into expert order, and combined back (weighted) afterwards
   copy(x, g, 'gather', assignments * first.full.k);
   for (let e = 0; e < gate.experts; e++) {
@@ -98,7 +150,9 @@ export function regroupMoe(mode: RegroupMode, x: Exec, g: ResolvedGate): void {
     gate.expert.forEach((l, k) => {
       const shape = shapes[k]!;
       const rows = tokens * shape.rowsPerSample;
-      x.kernelFixed(`RE${g.index}:${k}:${rows}`, () => kernelOf(l.name, shape, rows > 0 ? [{ rows, paths: RUN_PATH, useful: 1 }] : []), x.m.tags.expert[g.index]![k]!);
+      const tag = x.m.tags.expert[g.index]![k]!;
+      if (rows > 0) runRegrouped(mode, x, tag, `e${e}:`, l.name, shape, rows, shape.cols, staticTokens * shape.rowsPerSample);
+      else x.kernel(kernelOf(l.name, shape, []), tag); // an empty launch: the device found no tokens
     });
   }
   copy(x, g, 'scatter', assignments * (lastShape.full.n || lastShape.rowsPerSample));

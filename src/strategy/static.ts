@@ -5,6 +5,7 @@ import { kernelOf } from '../engine/kernels.js';
 
 export const staticStrategy: Strategy = {
   kind: 'static',
+  appliesTo: ['gpu-simt', 'spatial-array'],
   gatedLayer(x, g, layerIdx) {
     for (let t = 0; t < stepsOf(g); t++) x.denseLayer(layerIdx);
   },

@@ -11,11 +11,14 @@
 import type { ResolvedGate } from '../network/resolve.js';
 import type { Exec } from '../engine/exec.js';
 
-export const STRATEGY_KINDS = ['static', 'mask', 'compact', 'host', 'per-sample', 'device-branch'] as const;
+export const STRATEGY_KINDS = ['static', 'mask', 'compact', 'host', 'per-sample', 'device-branch', 'multi-kernel'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
 
 export interface Strategy {
   readonly kind: StrategyKind;
+  /** Accelerator kinds the strategy exists on (device-branch needs SIMT lanes; multi-kernel
+   * needs resident precompiled configurations of a spatial array). */
+  readonly appliesTo: readonly ('gpu-simt' | 'spatial-array')[];
   /** One controlled layer of a skip/channel/spatial/temporal gate (`first`/`last`: the region's ends). */
   gatedLayer(x: Exec, gate: ResolvedGate, layerIdx: number, first: boolean, last: boolean): void;
   /** The expert block of an MoE gate. */

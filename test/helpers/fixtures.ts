@@ -96,3 +96,32 @@ export function writeInputs(files: Record<string, unknown>): Record<string, stri
   }
   return out;
 }
+
+/**
+ * An idealised 4x4 weight-stationary array at 1 GHz with memory too fast to matter: a
+ * GEMM of M rows x K = 4 x N = 4 takes one fold of 2*4 + 4 + M - 2 cycles, less SCALE-Sim's
+ * final 1: M + 9 cycles. Loading a configuration takes 100 ns; one stays resident.
+ */
+export function idealArray(over: { residentConfigs?: number } = {}): Record<string, unknown> {
+  const gpu = idealGpu();
+  return {
+    ...gpu,
+    id: 'ideal-array',
+    accelerator: {
+      kind: 'spatial-array',
+      rows: 4,
+      cols: 4,
+      dataflow: 'ws',
+      tiles: 1,
+      clockMhz: 1000,
+      wordBytes: 2,
+      ifmapSramBytes: 1 << 20,
+      filterSramBytes: 1 << 20,
+      ofmapSramBytes: 1 << 20,
+      dramBandwidthBytesPerCycle: 1e12,
+      configLoadNs: 100,
+      residentConfigs: over.residentConfigs ?? 1,
+      energy: { macPj: 1, sramReadPj: 0, sramWritePj: 0, dramBytePj: 0, staticPowerMw: 0 },
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * `multi-kernel` (spatial arrays; the Adyna idea, HPCA 2025): each dynamic operator is
+ * compiled ahead of time for a few sizes (1/4, 2/4, 3/4 and 4/4 of its static size), which
+ * stay resident on the array as far as its configuration memory allows. A sub-batch is
+ * regrouped on the device and runs on the smallest resident variant that holds it: padding
+ * is computed and discarded (masked waste), and a variant that is not resident is loaded
+ * (switching cost: configuration load plus weight reload).
+ */
+import type { Strategy } from './types.js';
+import { regroupExit, regroupGatedLayer, regroupMoe, type RegroupMode } from './regroup.js';
+
+/** Precompiled sizes per dynamic operator. */
+export const MULTI_KERNEL_VARIANTS = 4;
+
+const mode: RegroupMode = { host: false, variants: MULTI_KERNEL_VARIANTS };
+
+export const multiKernelStrategy: Strategy = {
+  kind: 'multi-kernel',
+  appliesTo: ['spatial-array'],
+  gatedLayer: (x, g, layerIdx, first, last) => regroupGatedLayer(mode, x, g, layerIdx, first, last),
+  moe: (x, g) => regroupMoe(mode, x, g),
+  exit: (x, g, exitIndex) => regroupExit(mode, x, g, exitIndex),
+};
