@@ -43,3 +43,6 @@ export { createGpuSimt } from './hardware/gpu-simt/model.js';
 export type { AcceleratorModel, KernelSpec, KernelCost, PathWork, RowRun } from './hardware/types.js';
 export { Plan } from './formats/plan.js';
 export type { RunMetrics, ScopeMetrics, TimeBreakdownNs } from './metrics/record.js';
+export { queryLayer, type LayerQueryOptions, type LayerResult } from './api/layer.js';
+export { createSpatialArray, layerQuery, convToGemm, gemmOnArray } from './hardware/spatial-array/model.js';
+export { foldGemm } from './hardware/spatial-array/fold.js';

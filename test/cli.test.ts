@@ -200,3 +200,40 @@ describe('dynsim run', () => {
     expect(r.stderr).toContain('streaming replay needs an arrival time for every sample (or pass --arrival-rate)');
   });
 });
+
+describe('dynsim layer', () => {
+  it('prints the fields for a GEMM on edge-32 (output stationary)', async () => {
+    const r = await runCli(['layer', '--hw', 'edge-32', '--gemm', '64,1024,4096', '--dataflow', 'os', '--json']);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const k of ['cycles', 'computeCycles', 'stallCycles', 'mappingEfficiency', 'utilization', 'sramReads', 'sramWrites', 'dramBytes', 'energyPj'])
+      expect(j, k).toHaveProperty(k);
+    // OS: Sr = M = 64, Sc = N = 4096 on 32x32 -> 2 x 128 folds of 32 + 32 + 1024 - 2 cycles, less 1
+    expect(j.computeCycles).toBe(256 * (32 + 32 + 1024 - 2) - 1);
+    expect(j.mappingEfficiency).toBe(1);
+  });
+
+  it('AlexNet conv1 in SCALE-Sim columns on a 32x32 weight-stationary array', async () => {
+    const r = await runCli(['layer', '--hw', 'edge-32', '--conv', '227,227,11,11,3,96,4', '--dataflow', 'ws', '--array', '32x32', '--json']);
+    const j = JSON.parse(r.stdout) as { computeCycles: number; mappingEfficiency: number; gemm: { m: number } };
+    expect(j.gemm.m).toBe(55 * 55);
+    expect(j.computeCycles).toBe(112_283);
+    expect(j.mappingEfficiency).toBeCloseTo(0.9453, 4);
+  });
+
+  it('a GPU preset gives the GPU estimate; bad shapes are usage errors', async () => {
+    const g = await runCli(['layer', '--hw', 'h100', '--gemm', '64,1024,4096', '--json']);
+    const j = JSON.parse(g.stdout) as { accelerator: string; sramReads: null; mappingEfficiency: number };
+    expect(j.accelerator).toBe('gpu-simt');
+    expect(j.sramReads).toBeNull();
+    expect(j.mappingEfficiency).toBe(0.5); // 64 of 128 tile rows
+    const bad = await runCli(['layer', '--hw', 'edge-32', '--gemm', '64,1024']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--gemm: expected 3 positive integers, got 64,1024');
+    const both = await runCli(['layer', '--hw', 'edge-32']);
+    expect(both.stderr).toContain('give exactly one of --gemm M,K,N and --conv H,W,R,S,C,F,stride');
+    const arr = await runCli(['layer', '--hw', 'edge-32', '--gemm', '1,1,1', '--array', '32by32']);
+    expect(arr.exitCode).toBe(2);
+    expect(arr.stderr).toContain('expected RxC such as 32x32, got "32by32"');
+  });
+});

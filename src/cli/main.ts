@@ -10,6 +10,7 @@ import { registerValidate } from './commands/validate.js';
 import { registerGenTrace } from './commands/gen-trace.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
+import { registerLayer } from './commands/layer.js';
 import { makeChalk } from './output.js';
 
 export interface CommandResult {
@@ -49,6 +50,7 @@ export async function runCli(argv: readonly string[]): Promise<CliOutcome> {
   registerGenTrace(program, done);
   registerInspect(program, done);
   registerRun(program, done);
+  registerLayer(program, done);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 
   try {
