@@ -47,8 +47,11 @@ describe('strategies on a static-dataflow array (hand-derived: M rows cost M + 9
     const cp = (await run(f, { strategy: 'compact' })).metrics;
     expect(cp.reconfigurations).toBe(4); // 3 rows, 4 rows, 3, 4: one resident configuration
     const mk = await run(f, { strategy: 'multi-kernel' });
-    // variants of 8 rows: 2, 4, 6, 8; 3 rows run padded to 4
+    // variants of 8 rows: 1, 2, 4, 8; 3 rows run padded to 4
     expect(variantSize(3, 8, 4)).toBe(4);
+    expect(variantSize(5, 8, 4)).toBe(8);
+    expect(variantSize(1, 8, 4)).toBe(1);
+    expect(variantSize(100, 4096, 4)).toBe(512); // below the smallest variant: padded to it
     expect(mk.metrics.reconfigurations).toBe(1);
     expect(mk.metrics.totalTimeNs).toBeCloseTo(4 * (17 + 13) + 100, 6);
     // the padded row of the 3-row batches is computed and discarded

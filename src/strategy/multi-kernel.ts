@@ -1,6 +1,6 @@
 /**
  * `multi-kernel` (spatial arrays; the Adyna idea, HPCA 2025): each dynamic operator is
- * compiled ahead of time for a few sizes (1/4, 2/4, 3/4 and 4/4 of its static size), which
+ * compiled ahead of time for a few sizes (1/8, 1/4, 1/2 and all of its static size), which
  * stay resident on the array as far as its configuration memory allows. A sub-batch is
  * regrouped on the device and runs on the smallest resident variant that holds it: padding
  * is computed and discarded (masked waste), and a variant that is not resident is loaded
