@@ -4,18 +4,8 @@ import { validateWith } from '../src/formats/validate.js';
 import { resolveNetwork } from '../src/network/resolve.js';
 import { convOut, layerWork } from '../src/network/work.js';
 import { sampleFlops } from '../src/network/flops.js';
-import { DynsimError } from '../src/util/errors.js';
-import { rawToyNetwork, toyNetwork } from './helpers/fixtures.js';
+import { errorLines, rawToyNetwork, toyNetwork } from './helpers/fixtures.js';
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DynsimError) return e.message.split('\n');
-    throw e;
-  }
-  throw new Error('expected a DynsimError');
-}
 
 describe('layer work (hand-derived)', () => {
   it('conv2d: ResNet-18 conv1 7x7/2 on 224x224x3 -> 112x112x64', () => {
@@ -107,7 +97,7 @@ describe('network resolution', () => {
     const gates = raw.gates as Record<string, unknown>[];
     gates[0] = { id: 'sk', kind: 'skip', layers: ['l1', 'l3'] };
     gates[3] = { id: 'ch', kind: 'channel', layers: ['l5', 'nope'], channels: 16, granularity: 3 };
-    const msgs = problemsOf(() => resolveNetwork(Network.parse(raw), 'n.json'));
+    const msgs = errorLines(() => resolveNetwork(Network.parse(raw), 'n.json'));
     expect(msgs).toContain('n.json: gates[0].layers[1]: expected the layer right after "l1" (a skip block is contiguous), got "l3"');
     expect(msgs).toContain('n.json: gates[3].layers[1]: unknown layer "nope" (not in layers)');
     expect(msgs).toContain('n.json: gates[3].granularity: expected a divisor of channels (16), got 3');
@@ -119,7 +109,7 @@ describe('network resolution', () => {
     (raw.layers as Record<string, unknown>[])[1]!.name = 'l0';
     const gates = raw.gates as Record<string, unknown>[];
     gates[1] = { id: 'ex', kind: 'exit', exits: [{ after: 'l4', head: [] }] };
-    const schemaMsgs = problemsOf(() => validateWith(Network, raw, 'n.json'));
+    const schemaMsgs = errorLines(() => validateWith(Network, raw, 'n.json'));
     expect(schemaMsgs).toContain('n.json: gates[1].exits[0].head: expected >= 1 items, got 0');
     gates[1] = {
       id: 'ex',
@@ -130,7 +120,7 @@ describe('network resolution', () => {
       ],
     };
     (gates[2] as Record<string, unknown>).topK = 5;
-    const msgs = problemsOf(() => resolveNetwork(validateWith(Network, raw, 'n.json'), 'n.json'));
+    const msgs = errorLines(() => resolveNetwork(validateWith(Network, raw, 'n.json'), 'n.json'));
     expect(msgs).toContain('n.json: layers[1].name: duplicate layer name "l0" (also layers[0])');
     expect(msgs.some((m) => m.startsWith('n.json: gates[1].exits[1].after: expected an exit after a later layer'))).toBe(true);
     expect(msgs).toContain('n.json: gates[2].topK: expected at most experts (4), got 5');
@@ -141,7 +131,7 @@ describe('network schema errors', () => {
   it('unknown layer kind lists the valid kinds', () => {
     const raw = rawToyNetwork();
     (raw.layers as Record<string, unknown>[])[2] = { kind: 'lstm', name: 'x' };
-    expect(problemsOf(() => validateWith(Network, raw, 'n.json'))).toEqual([
+    expect(errorLines(() => validateWith(Network, raw, 'n.json'))).toEqual([
       'n.json: layers[2].kind: expected "linear" | "conv2d" | "attention" | "elementwise" | "norm" | "pooling", got "lstm"',
     ]);
   });
@@ -153,7 +143,7 @@ describe('network schema errors', () => {
     layers[1] = { ...layers[1], inFeatures: '8' };
     delete layers[3]!.outFeatures;
     raw.dtype = 'fp8';
-    const msgs = problemsOf(() => validateWith(Network, raw, 'n.json'));
+    const msgs = errorLines(() => validateWith(Network, raw, 'n.json'));
     expect(msgs).toContain('n.json: layers[0]: unknown key "stirde"');
     expect(msgs).toContain('n.json: layers[1].inFeatures: expected number, got "8"');
     expect(msgs).toContain('n.json: layers[3].outFeatures: expected number, got nothing');
@@ -162,7 +152,7 @@ describe('network schema errors', () => {
 
   it('wrong format name and version', () => {
     const raw = { ...rawToyNetwork(), format: 'dynsim-net', version: 2 };
-    const msgs = problemsOf(() => validateWith(Network, raw, 'n.json'));
+    const msgs = errorLines(() => validateWith(Network, raw, 'n.json'));
     expect(msgs).toContain('n.json: format: expected "dynsim-network", got "dynsim-net"');
     expect(msgs).toContain('n.json: version: expected 1, got 2');
   });
@@ -171,7 +161,7 @@ describe('network schema errors', () => {
     const raw = rawToyNetwork();
     (raw.layers as Record<string, unknown>[])[0]!.inFeatures = 0;
     (raw.layers as Record<string, unknown>[])[1]!.rows = 1.5;
-    const msgs = problemsOf(() => validateWith(Network, raw, 'n.json'));
+    const msgs = errorLines(() => validateWith(Network, raw, 'n.json'));
     expect(msgs).toContain('n.json: layers[0].inFeatures: expected a value >= 1, got 0');
     expect(msgs).toContain('n.json: layers[1].rows: expected an integer, got 1.5');
   });

@@ -98,6 +98,20 @@ export function neededShare(x: Exec, g: ResolvedGate, layerIdx: number, slot: Sl
   }
 }
 
+/**
+ * Runs `body` for each step of a controlled layer (one, or each time step of a temporal gate),
+ * with the gate's decision taken (`decide`) at the region's first layer: once, or before every
+ * step of a temporal gate.
+ */
+export function forEachStep(g: ResolvedGate, first: boolean, decide: () => void, body: (step: number) => void): void {
+  const temporal = g.gate.kind === 'temporal';
+  if (first && !temporal) decide();
+  for (let t = 0; t < stepsOf(g); t++) {
+    if (first && temporal) decide();
+    body(t);
+  }
+}
+
 /** Steps a temporal gate runs its layers for (1 for other gates). */
 export function stepsOf(g: ResolvedGate): number {
   return g.gate.kind === 'temporal' ? g.gate.steps : 1;

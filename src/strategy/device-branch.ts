@@ -6,7 +6,7 @@
  */
 import type { PathWork, RowRun } from '../hardware/types.js';
 import type { Strategy } from './types.js';
-import { layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
+import { forEachStep, layerNeeds, leavingAt, RowState, runHead, tokenExperts } from './common.js';
 import { IDLE, RUN_PATH, kernelOf, narrowPath, pushRun } from '../engine/kernels.js';
 
 export const deviceBranchStrategy: Strategy = {
@@ -15,10 +15,7 @@ export const deviceBranchStrategy: Strategy = {
   gatedLayer(x, g, layerIdx, first) {
     const shape = x.sh.layers[layerIdx]!;
     const name = x.net.spec.layers[layerIdx]!.name;
-    const temporal = g.gate.kind === 'temporal';
-    if (first && !temporal) x.decider(g);
-    for (let t = 0; t < stepsOf(g); t++) {
-      if (first && temporal) x.decider(g);
+    forEachStep(g, first, () => x.decider(g), (t) => {
       // path 0 is the full width; narrower channel counts get their own (nested) paths
       const paths: PathWork[] = [shape.full];
       const pathOfCols = new Map<number, number>([[shape.cols, 0]]);
@@ -44,7 +41,7 @@ export const deviceBranchStrategy: Strategy = {
         }
       }
       x.kernel(kernelOf(name, shape, runs, paths, true), x.m.tags.layer[layerIdx]!);
-    }
+    });
   },
   moe(x, g) {
     const gate = g.gate;

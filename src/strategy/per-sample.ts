@@ -8,7 +8,7 @@
  */
 import type { Strategy } from './types.js';
 import { RUN_PATH, copyKernel, kernelOf, narrowPath } from '../engine/kernels.js';
-import { activationElements, decisionBytes, layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
+import { activationElements, decisionBytes, forEachStep, layerNeeds, leavingAt, RowState, runHead, tokenExperts } from './common.js';
 
 export const perSampleStrategy: Strategy = {
   kind: 'per-sample',
@@ -17,7 +17,6 @@ export const perSampleStrategy: Strategy = {
     const shape = x.sh.layers[layerIdx]!;
     const name = x.net.spec.layers[layerIdx]!.name;
     const gid = g.gate.id;
-    const temporal = g.gate.kind === 'temporal';
     const act = activationElements(x, layerIdx);
     for (const i of x.alive()) {
       const slot = x.slots[i]!;
@@ -25,12 +24,10 @@ export const perSampleStrategy: Strategy = {
         x.decider(g, i);
         if (x.m.spatial) x.hostRoundTrip(gid, decisionBytes(g, 1));
       };
-      if (first && !temporal) decide();
-      for (let t = 0; t < stepsOf(g); t++) {
-        if (first && temporal) decide();
+      forEachStep(g, first, decide, (t) => {
         const needs = layerNeeds(x, g, layerIdx, slot, t);
         const rows = needs.reduce((s, n) => s + (n.on ? n.rows : 0), 0);
-        if (rows === 0) continue;
+        if (rows === 0) return;
         const sparse = needs.length > 1; // a spatial mask: this sample's active positions are gathered
         const copyTag = x.m.tags.copy[g.index]!;
         if (sparse) x.kernel(copyKernel(`gather:${gid}`, (rows / shape.rowsPerSample) * act.input, shape.dtype), copyTag);
@@ -39,7 +36,7 @@ export const perSampleStrategy: Strategy = {
           x.configure(x.m.tags.layer[layerIdx]!, `${rows}x${cols}`, narrowPath(shape, cols).weightBytes);
         x.kernelFixed(`R${layerIdx}:${cols}:${rows}`, () => kernelOf(name, shape, [{ rows, paths: RUN_PATH, useful: 1 }], [narrowPath(shape, cols)]), x.m.tags.layer[layerIdx]!);
         if (sparse) x.kernel(copyKernel(`scatter:${gid}`, (rows / shape.rowsPerSample) * act.output, shape.dtype), copyTag);
-      }
+      });
     }
   },
   moe(x, g) {

@@ -17,7 +17,7 @@ import type { Exec, KernelTag } from '../engine/exec.js';
 import type { ResolvedGate } from '../network/resolve.js';
 import type { RowRun } from '../hardware/types.js';
 import { RUN_PATH, copyKernel, kernelOf, narrowPath, pushRun, type LayerShape } from '../engine/kernels.js';
-import { activationElements, decisionBytes, layerNeeds, leavingAt, RowState, runHead, stepsOf, tokenExperts } from './common.js';
+import { activationElements, decisionBytes, forEachStep, layerNeeds, leavingAt, RowState, runHead, tokenExperts } from './common.js';
 
 export interface RegroupMode {
   /** The host takes each decision (round trip) and launches only what is needed. */
@@ -98,15 +98,11 @@ export function regroupGatedLayer(
   const act = activationElements(x, layerIdx);
   const rpsIn = act.input / shape.rowsPerSample;
   const rpsOut = act.output / shape.rowsPerSample;
-  if (first && !temporal) {
+  const decide = () => {
     x.decider(g);
     if (mode.host) x.hostRoundTrip(gid, decisionBytes(g, x.alive().length));
-  }
-  for (let t = 0; t < stepsOf(g); t++) {
-    if (first && temporal) {
-      x.decider(g);
-      if (mode.host) x.hostRoundTrip(gid, decisionBytes(g, x.alive().length));
-    }
+  };
+  forEachStep(g, first, decide, (t) => {
     const alive = x.alive();
     // needed rows per distinct output width
     const byCols = new Map<number, number>();
@@ -132,7 +128,7 @@ export function regroupGatedLayer(
       // the device launches the layer with a worst-case grid that finds no work
       x.kernel(kernelOf(name, shape, []), x.m.tags.layer[layerIdx]!);
     if (leaving && needsRegroup) copy(x, g, 'scatter', neededRows * rpsOut, layerIdx);
-  }
+  });
 }
 
 export function regroupMoe(mode: RegroupMode, x: Exec, g: ResolvedGate): void {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Network } from '../../src/formats/network.js';
 import { resolveNetwork } from '../../src/network/resolve.js';
+import { DynsimError } from '../../src/util/errors.js';
 
 export function tmpDir(): string {
   return mkdtempSync(join(tmpdir(), 'dynsim-test-'));
@@ -124,4 +125,15 @@ export function idealArray(over: { residentConfigs?: number } = {}): Record<stri
       energy: { macPj: 1, sramReadPj: 0, sramWritePj: 0, dramBytePj: 0, staticPowerMw: 0 },
     },
   };
+}
+
+/** The message lines of the DynsimError that `fn` throws (fails the test if it throws none). */
+export function errorLines(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DynsimError) return e.message.split('\n');
+    throw e;
+  }
+  throw new Error('expected a DynsimError');
 }
