@@ -34,6 +34,8 @@ export interface RunOptions {
   strategy?: StrategyKind;
   /** Plan file (per-gate strategies); overrides `strategy` for the gates it lists. */
   planFile?: string;
+  /** Per-gate strategies given in memory (gate id -> strategy); checked like a plan file. */
+  plan?: Record<string, StrategyKind>;
   /** Batch size (offline) or maximum batch size (streaming). @default 32 */
   batch?: number;
   /** Streaming: Poisson arrivals at this rate (Hz). */
@@ -99,6 +101,10 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     checkPlanAgainstNetwork(p, net, o.planFile);
     if (o.strategy === undefined) strategy = p.default;
     plan = { ...p.gates };
+  }
+  if (o.plan) {
+    checkPlanAgainstNetwork({ format: 'dynsim-plan', version: 1, network: net.spec.id, default: strategy, gates: o.plan }, net);
+    plan = { ...plan, ...o.plan };
   }
   if (o.trace !== undefined && o.synthetic !== undefined)
     throw new DynsimError('E_USAGE', { message: 'give either a trace file or --synthetic N, not both' });

@@ -3,28 +3,16 @@ import type { Command } from 'commander';
 import { RUN_DEFAULTS, runSimulation, type RunResult } from '../../api/run.js';
 import { STRATEGY_KINDS, type StrategyKind } from '../../strategy/types.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { choiceArg, intArg, numArg } from '../options.js';
+import { choiceArg } from '../options.js';
+import { addWorkloadOptions, progressBar, workloadOptions, type WorkloadFlags } from '../workload-options.js';
 import { dur, energy, sig, makeChalk, num, pct, table, toJson } from '../output.js';
 import type { CommandResult } from '../main.js';
 
-interface RunFlags {
-  network?: string;
-  hw?: string;
-  trace?: string;
-  synthetic?: number;
-  seed?: number;
-  spec?: string;
+interface RunFlags extends WorkloadFlags {
   strategy?: StrategyKind;
   plan?: string;
-  batch?: number;
-  arrivalRate?: number;
-  streaming?: boolean;
-  batchTimeoutNs?: number;
-  budgetNs?: number;
-  anytime?: boolean;
   json?: boolean;
   output?: string;
-  progress?: boolean;
 }
 
 const us = dur;
@@ -92,60 +80,27 @@ export function renderRun(r: RunResult, color = makeChalk()): string {
 }
 
 export function registerRun(program: Command, done: (r: Promise<CommandResult>) => void): void {
-  program
+  const cmd = program
     .command('run')
     .description(
       `replay gate decisions on a hardware system; with no options: ${RUN_DEFAULTS.network} on ${RUN_DEFAULTS.hw}, ${RUN_DEFAULTS.synthetic} synthetic samples, strategy ${RUN_DEFAULTS.strategy}`,
-    )
-    .option('--network <file|preset>', `network (default ${RUN_DEFAULTS.network})`)
-    .option('--hw <file|preset>', `hardware system (default ${RUN_DEFAULTS.hw})`)
-    .option('--trace <file>', 'recorded trace (.jsonl or gzip)')
-    .option('--synthetic <n>', `synthetic trace of n samples (default ${RUN_DEFAULTS.synthetic} when no --trace)`, intArg(1))
-    .option('--seed <s>', 'seed of the synthetic trace and generated arrivals', intArg(0))
-    .option('--spec <file>', 'synthetic spec JSON (see gen-trace)')
+    );
+  addWorkloadOptions(cmd)
     .option('--strategy <s>', `${STRATEGY_KINDS.join(' | ')} (default ${RUN_DEFAULTS.strategy})`, choiceArg(STRATEGY_KINDS))
-    .option('--plan <file>', 'per-gate strategies (dynsim-plan JSON)')
-    .option('--batch <n>', `batch size, or max batch size when streaming (default ${RUN_DEFAULTS.batch})`, intArg(1))
-    .option('--arrival-rate <hz>', 'streaming: Poisson arrivals at this rate (seeded)', numArg(Number.MIN_VALUE))
-    .option('--streaming', "streaming with the trace's own arrival times")
-    .option('--batch-timeout-ns <ns>', 'streaming: close a batch this long after its first arrival (default 1e6)', numArg(0))
-    .option('--budget-ns <ns>', 'per-sample latency budget; reports the deadline-miss rate', numArg(Number.MIN_VALUE))
-    .option('--anytime', 'early-exit networks: force the exit that meets --budget-ns (anytime prediction)')
+    .option('--plan <file>', 'per-gate strategies (dynsim-plan JSON, e.g. from compare --emit-plan)')
     .option('--json', 'print the full result as JSON')
     .option('-o, --output <file>', 'write the full result as JSON to a file')
-    .option('--no-progress', 'no progress bar on a terminal')
     .action((o: RunFlags) =>
       done(
         (async () => {
-          const tty = Boolean(process.stderr.isTTY) && o.progress !== false;
-          let lastDraw = 0;
+          const bar = progressBar(o.progress);
           const r = await runSimulation({
-            network: o.network,
-            hw: o.hw,
-            trace: o.trace,
-            synthetic: o.synthetic,
-            seed: o.seed,
-            specFile: o.spec,
+            ...workloadOptions(o),
             strategy: o.strategy,
             planFile: o.plan,
-            batch: o.batch,
-            arrivalRateHz: o.arrivalRate,
-            streaming: o.streaming,
-            batchTimeoutNs: o.batchTimeoutNs,
-            budgetNs: o.budgetNs,
-            anytime: o.anytime,
-            onProgress: tty
-              ? (n, total) => {
-                  const now = Date.now();
-                  if (now - lastDraw < 100) return;
-                  lastDraw = now;
-                  const frac = total ? Math.min(1, n / total) : 0;
-                  const bar = total ? `[${'#'.repeat(Math.round(frac * 30)).padEnd(30)}] ${pct(frac)} ` : '';
-                  process.stderr.write(`\r${bar}${n} samples`);
-                }
-              : undefined,
+            onProgress: bar.onProgress,
           });
-          if (tty && lastDraw > 0) process.stderr.write('\r\u001b[K');
+          bar.clear();
           if (o.output) await writeFileAtomic(o.output, toJson(r));
           return { stdout: o.json ? toJson(r) : renderRun(r) };
         })(),

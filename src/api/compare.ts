@@ -1,0 +1,154 @@
+/**
+ * `compare`: one network, trace and hardware under every strategy that applies, side by side,
+ * the cheapest strategy per gate, and a `planned` run that uses a per-gate choice.
+ *
+ * The plan: per gate, the strategy whose run spent the least time on that gate (its kernels,
+ * decider, copies and waits on the host). Exit gates change what runs after them, so their
+ * local time is not a fair choice: they keep the best single strategy's choice. Then one pass
+ * of coordinate descent over the gates (in network order, each strategy tried with the others
+ * fixed, kept when the total time drops) from the better of that plan and the best single
+ * strategy. Deterministic: ties go to the earlier strategy in STRATEGY_KINDS order.
+ */
+import { VERSION } from '../version.js';
+import { loadHardware, loadNetwork } from '../formats/load.js';
+import type { Plan } from '../formats/plan.js';
+import { getStrategy } from '../strategy/registry.js';
+import { STRATEGY_KINDS, type StrategyKind } from '../strategy/types.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { RUN_DEFAULTS, runSimulation, type RunOptions, type RunResult } from './run.js';
+
+export interface CompareOptions extends Omit<RunOptions, 'strategy' | 'planFile' | 'plan'> {
+  /** Strategies to compare (default: every one that applies to the hardware). */
+  strategies?: StrategyKind[];
+  /** Skip the coordinate-descent refinement of the plan (fewer runs). */
+  noSearch?: boolean;
+}
+
+export interface StrategySummary {
+  strategy: StrategyKind | 'planned';
+  totalTimeNs: number;
+  throughputSamplesPerS: number;
+  latencyNs: RunResult['metrics']['latencyNs'];
+  idealSaving: number;
+  achievedSaving: number;
+  maskWasteFraction: number;
+  simdEfficiency: number;
+  controlTransfers: number;
+  reconfigurations: number;
+  energyPj: number;
+  wastedEnergyPj: number;
+  deadlineMissRate?: number;
+}
+
+export interface CompareResult {
+  format: 'dynsim-compare';
+  version: 1;
+  tool: { name: 'dynsim'; version: string };
+  config: { network: string; hardware: string; accelerator: string; samples: number; batch: number };
+  strategies: StrategySummary[];
+  bestSingle: StrategyKind;
+  /** Per gate: its time under each strategy, and the cheapest. */
+  gates: Record<string, { kind: string; timeNsByStrategy: Record<string, number>; cheapest: StrategyKind }>;
+  planned: { plan: Plan; summary: StrategySummary; gainOverBestSingle: number; runs: number };
+}
+
+function summary(strategy: StrategyKind | 'planned', r: RunResult): StrategySummary {
+  const m = r.metrics;
+  const s: StrategySummary = {
+    strategy,
+    totalTimeNs: m.totalTimeNs,
+    throughputSamplesPerS: m.throughputSamplesPerS,
+    latencyNs: m.latencyNs,
+    idealSaving: m.idealSaving,
+    achievedSaving: m.achievedSaving,
+    maskWasteFraction: m.maskWasteFraction,
+    simdEfficiency: m.simdEfficiency,
+    controlTransfers: m.controlTransfers,
+    reconfigurations: m.reconfigurations,
+    energyPj: m.energyPj,
+    wastedEnergyPj: m.wastedEnergyPj,
+  };
+  if (m.deadlineMissRate !== undefined) s.deadlineMissRate = m.deadlineMissRate;
+  return s;
+}
+
+export async function compareStrategies(o: CompareOptions = {}): Promise<CompareResult> {
+  const net = loadNetwork(o.network ?? RUN_DEFAULTS.network);
+  const hw = loadHardware(o.hw ?? RUN_DEFAULTS.hw);
+  const accKind = hw.spec.accelerator.kind;
+  const candidates = (o.strategies ?? [...STRATEGY_KINDS]).filter((s) => getStrategy(s).appliesTo.includes(accKind));
+  const base: RunOptions = { ...o };
+  delete (base as CompareOptions).strategies;
+  delete (base as CompareOptions).noSearch;
+
+  const results = new Map<StrategyKind, RunResult>();
+  for (const s of candidates) results.set(s, await runSimulation({ ...base, strategy: s }));
+  let bestSingle = candidates[0]!;
+  for (const s of candidates) if (results.get(s)!.metrics.totalTimeNs < results.get(bestSingle)!.metrics.totalTimeNs) bestSingle = s;
+
+  const gates: CompareResult['gates'] = {};
+  const localPlan: Record<string, StrategyKind> = {};
+  for (const g of net.gates) {
+    const id = g.gate.id;
+    const times: Record<string, number> = {};
+    let cheapest = candidates[0]!;
+    for (const s of candidates) {
+      times[s] = results.get(s)!.gates[id]!.totalTimeNs;
+      if (times[s]! < times[cheapest]!) cheapest = s;
+    }
+    gates[id] = { kind: g.gate.kind, timeNsByStrategy: times, cheapest };
+    localPlan[id] = g.gate.kind === 'exit' ? bestSingle : cheapest;
+  }
+
+  // evaluate plans in memory (no plan file needed)
+  let runs = candidates.length;
+  const evaluate = async (plan: Record<string, StrategyKind>) => {
+    runs++;
+    return runSimulation({ ...base, strategy: bestSingle, plan });
+  };
+  let plan = { ...localPlan };
+  let planned = await evaluate(plan);
+  if (results.get(bestSingle)!.metrics.totalTimeNs <= planned.metrics.totalTimeNs) {
+    plan = Object.fromEntries(net.gates.map((g) => [g.gate.id, bestSingle]));
+    planned = results.get(bestSingle)!;
+  }
+  if (!o.noSearch)
+    for (const g of net.gates) {
+      for (const s of candidates) {
+        if (s === plan[g.gate.id]) continue;
+        const trial = { ...plan, [g.gate.id]: s };
+        const r = await evaluate(trial);
+        if (r.metrics.totalTimeNs < planned.metrics.totalTimeNs) {
+          plan = trial;
+          planned = r;
+        }
+      }
+    }
+  const bestTime = results.get(bestSingle)!.metrics.totalTimeNs;
+  return {
+    format: 'dynsim-compare',
+    version: 1,
+    tool: { name: 'dynsim', version: VERSION },
+    config: {
+      network: net.spec.id,
+      hardware: hw.spec.id,
+      accelerator: accKind,
+      samples: results.get(bestSingle)!.config.trace.samples,
+      batch: results.get(bestSingle)!.config.batching.batchSize,
+    },
+    strategies: [...candidates.map((s) => summary(s, results.get(s)!)), summary('planned', planned)],
+    bestSingle,
+    gates,
+    planned: {
+      plan: { format: 'dynsim-plan', version: 1, network: net.spec.id, default: bestSingle, gates: plan },
+      summary: summary('planned', planned),
+      gainOverBestSingle: bestTime > 0 ? 1 - planned.metrics.totalTimeNs / bestTime : 0,
+      runs,
+    },
+  };
+}
+
+/** Writes a compare result's plan as a dynsim-plan file for `run --plan`. */
+export async function writePlan(r: CompareResult, path: string): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(r.planned.plan, null, 2)}\n`);
+}
