@@ -46,3 +46,4 @@ export type { RunMetrics, ScopeMetrics, TimeBreakdownNs } from './metrics/record
 export { queryLayer, type LayerQueryOptions, type LayerResult } from './api/layer.js';
 export { createSpatialArray, layerQuery, convToGemm, gemmOnArray } from './hardware/spatial-array/model.js';
 export { foldGemm } from './hardware/spatial-array/fold.js';
+export { compareStrategies, writePlan, type CompareOptions, type CompareResult } from './api/compare.js';

@@ -11,6 +11,7 @@ import { registerGenTrace } from './commands/gen-trace.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerLayer } from './commands/layer.js';
+import { registerCompare } from './commands/compare.js';
 import { makeChalk } from './output.js';
 
 export interface CommandResult {
@@ -51,6 +52,7 @@ export async function runCli(argv: readonly string[]): Promise<CliOutcome> {
   registerInspect(program, done);
   registerRun(program, done);
   registerLayer(program, done);
+  registerCompare(program, done);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 
   try {
