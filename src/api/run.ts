@@ -4,14 +4,15 @@
  */
 import { DynsimError } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { loadHardware, loadNetwork, readJsonFile } from '../formats/load.js';
+import { loadHardware, loadNetwork, readJsonFile, type InMemoryDocument } from '../formats/load.js';
 import { validateWith } from '../formats/validate.js';
 import { Plan, checkPlanAgainstNetwork } from '../formats/plan.js';
 import { createAccelerator } from '../hardware/registry.js';
 import { JsonlTraceSource } from '../trace/jsonl-reader.js';
 import { SyntheticTraceSource, checkSpecAgainstNetwork, resolveSyntheticSpec } from '../trace/synthetic.js';
 import type { TraceSource } from '../trace/source.js';
-import { simulateMany, type SimulationOutput } from '../engine/simulate.js';
+import { simulateMany, type SampleDone, type SimulationOutput } from '../engine/simulate.js';
+import type { TimelineRecorder } from '../engine/timeline.js';
 import type { BatchingOptions } from '../engine/batching.js';
 import type { StrategyKind } from '../strategy/types.js';
 import { Tally } from '../metrics/accumulator.js';
@@ -22,6 +23,10 @@ export interface RunOptions {
   network?: string;
   /** Hardware preset or file. @default 'h100' */
   hw?: string;
+  /** Network given in memory (raw JSON, validated like a file); replaces `network`. */
+  networkDocument?: InMemoryDocument;
+  /** Hardware given in memory (raw JSON, validated like a file); replaces `hw`. */
+  hwDocument?: InMemoryDocument;
   /** Recorded trace; otherwise a synthetic one. */
   trace?: string;
   /** Samples of the synthetic trace. @default 1024 */
@@ -48,6 +53,10 @@ export interface RunOptions {
   budgetNs?: number;
   /** Force the exit that meets the budget (early-exit networks; needs budgetNs). */
   anytime?: boolean;
+  /** Records a timeline of the run (not of the baseline). */
+  recorder?: TimelineRecorder;
+  /** Called for every completed sample of the run (per-sample CSV export). */
+  onSample?: (s: SampleDone) => void;
   onProgress?: (samplesDone: number, samplesTotal: number | undefined) => void;
 }
 
@@ -76,6 +85,10 @@ export interface RunResult {
   layers: Record<string, ScopeMetrics>;
   /** Samples that left at each exit index (last = the full network), per exit gate. */
   exits: Record<string, number[]>;
+  /** Latency distribution: [latencyNs, share of samples at or below it], 100 points. */
+  latencyCdfNs: [number, number][];
+  /** Accelerator busy share over time (per batch, merged to at most 512 points). */
+  utilizationOverTime: { tNs: number; utilization: number }[];
   baseline: { strategy: 'static'; totalTimeNs: number; executedFlops: number };
 }
 
@@ -90,8 +103,8 @@ export const RUN_DEFAULTS = {
 };
 
 export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
-  const net = loadNetwork(o.network ?? RUN_DEFAULTS.network);
-  const hw = loadHardware(o.hw ?? RUN_DEFAULTS.hw);
+  const net = loadNetwork(o.networkDocument ?? o.network ?? RUN_DEFAULTS.network);
+  const hw = loadHardware(o.hwDocument ?? o.hw ?? RUN_DEFAULTS.hw);
   const accel = createAccelerator(hw.spec.accelerator);
   const seed = o.seed ?? RUN_DEFAULTS.seed;
   let strategy = o.strategy ?? RUN_DEFAULTS.strategy;
@@ -134,7 +147,7 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
   const [sim, base] = (await simulateMany(
     source,
     [
-      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs, anytime: o.anytime },
+      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs, anytime: o.anytime, recorder: o.recorder, onSample: o.onSample },
       { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch } },
     ],
     o.onProgress ? (n) => o.onProgress!(n, samplesTotal) : undefined,
@@ -185,6 +198,8 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     gates,
     layers,
     exits: sim.exitCounts,
+    latencyCdfNs: sim.latency.cdf(100),
+    utilizationOverTime: sim.utilization.points(),
     baseline: { strategy: 'static', totalTimeNs: base.totalTimeNs, executedFlops: base.machine.total.activeFlops },
   };
 }

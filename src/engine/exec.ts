@@ -11,6 +11,7 @@ import type { Decision } from '../formats/trace.js';
 import type { AcceleratorModel, KernelCost, KernelSpec, RowRun } from '../hardware/types.js';
 import type { ResolvedGate, ResolvedNetwork } from '../network/resolve.js';
 import { Tally, type KernelCategory } from '../metrics/accumulator.js';
+import type { TimelineRecorder } from './timeline.js';
 import { IDLE, RUN_PATH, kernelOf, layerShape, pushRun, type LayerShape } from './kernels.js';
 
 /** Row shapes of every layer the engine may launch, computed once per run. */
@@ -87,6 +88,8 @@ export class Machine {
   readonly notifyNs: number;
   /** One tag (and tally) per kernel scope, built once: the hot path never builds keys. */
   readonly tags: NetTags;
+  /** Records slices for a timeline, when the run asked for one. */
+  recorder: TimelineRecorder | undefined;
   /** Spatial arrays: precompiled configurations resident now (LRU order, oldest first). */
   readonly resident: string[] = [];
   readonly residentCapacity: number;
@@ -316,18 +319,31 @@ export class Exec {
     if (m.resident.length >= m.residentCapacity) m.resident.shift();
     m.resident.push(key);
     const dur = m.configLoadNs + weightBytes / m.dramBytesPerNs;
-    this.advance(dur, tag);
+    const start = this.advance(dur, tag);
+    m.recorder?.add({ track: 'accelerator', name: `configure:${tag.layer ?? tag.key}`, category: 'reconfiguration', startNs: start, durNs: dur, gate: tag.gate });
     tag.tally.reconfigurations++;
     tag.tally.reconfigurationNs += dur;
   }
 
   private place(cost: KernelCost, tag: KernelTag): void {
-    this.advance(cost.timeNs, tag);
+    const start = this.advance(cost.timeNs, tag);
+    if (this.m.recorder?.recording)
+      this.m.recorder.add({
+        track: 'accelerator',
+        name: tag.layer ?? (tag.category === 'regroup' ? `regroup:${tag.gate ?? ''}` : tag.key),
+        category: tag.category === 'compute' ? 'kernel' : tag.category,
+        startNs: start,
+        durNs: cost.timeNs,
+        gate: tag.gate,
+        activeShare: cost.issuedSlotFlops > 0 ? cost.activeFlops / cost.issuedSlotFlops : 1,
+        maskedFlops: cost.activeFlops - cost.usefulFlops,
+      });
     tag.tally.addKernel(cost, tag.category);
   }
 
-  /** The host issues a command; the accelerator runs it for `durationNs` in order. */
-  private advance(durationNs: number, tag: KernelTag): void {
+  /** The host issues a command; the accelerator runs it for `durationNs` in order. Returns
+   * when it started. */
+  private advance(durationNs: number, tag: KernelTag): number {
     const m = this.m;
     m.hostT += m.issueNs;
     m.hostBusyNs += m.issueNs;
@@ -345,6 +361,7 @@ export class Exec {
     m.syncAt = null;
     m.accelT = start + durationNs;
     m.accelBusyNs += durationNs;
+    return start;
   }
 
   /** The host waits until the accelerator has drained and it has been notified. */
@@ -354,6 +371,7 @@ export class Exec {
     m.syncGate = gate;
     m.transferStart = Math.max(m.hostT, m.accelT);
     m.hostT = m.transferStart + m.notifyNs;
+    m.recorder?.add({ track: 'host', name: `notify:${gate}`, category: 'notify', startNs: m.transferStart, durNs: m.notifyNs, gate });
   }
 
   /** Moves `bytes` device -> host over the link; the host waits for it. */
@@ -365,11 +383,13 @@ export class Exec {
     m.linkT = start + dur;
     m.linkBusyNs += dur;
     m.hostT = m.linkT;
+    m.recorder?.add({ track: 'link', name: `decisions ${bytes} B`, category: 'transfer', startNs: start, durNs: dur, gate: m.syncGate });
   }
 
   /** The host evaluates a gate decision; counts one control transfer for the gate. */
   decide(gate: string): void {
     const m = this.m;
+    m.recorder?.add({ track: 'host', name: `decide:${gate}`, category: 'decision', startNs: m.hostT, durNs: m.hw.host.decisionLatencyNs, gate });
     m.hostT += m.hw.host.decisionLatencyNs;
     m.hostBusyNs += m.hw.host.decisionLatencyNs;
     const roundTrip = m.hostT - m.transferStart;

@@ -9,7 +9,7 @@ import type { ResolvedHardware } from '../hardware/resolve.js';
 import type { TraceSource } from '../trace/source.js';
 import type { SampleRecord } from '../formats/trace.js';
 import type { AcceleratorModel } from '../hardware/types.js';
-import { LatencyHistogram } from '../metrics/accumulator.js';
+import { LatencyHistogram, UtilizationSeries } from '../metrics/accumulator.js';
 import { getStrategy } from '../strategy/registry.js';
 import type { Strategy, StrategyKind } from '../strategy/types.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
@@ -17,6 +17,7 @@ import { Batcher, type BatchingOptions, type FormedBatch } from './batching.js';
 import { Exec, Machine, RowState, netShapes, type AnytimeClock, type NetShapes, type Slot } from './exec.js';
 import { DynsimError } from '../util/errors.js';
 import { buildProgram, type Step } from './program.js';
+import type { TimelineRecorder } from './timeline.js';
 
 export interface EngineConfig {
   net: ResolvedNetwork;
@@ -31,6 +32,22 @@ export interface EngineConfig {
   budgetNs?: number;
   /** Early-exit networks: force the exit that meets the budget (anytime prediction). */
   anytime?: boolean;
+  /** Records a timeline of the batches it selects. */
+  recorder?: TimelineRecorder;
+  /** Called for every completed sample (per-sample exports); keep it cheap. */
+  onSample?: (s: SampleDone) => void;
+}
+
+/** One completed sample, for per-sample exports. */
+export interface SampleDone {
+  index: number;
+  batch: number;
+  arrivalNs: number;
+  startNs: number;
+  doneNs: number;
+  latencyNs: number;
+  /** Exit taken (-1: none / no exit gate). */
+  exitIndex: number;
 }
 
 export interface SimulationConfig extends EngineConfig {
@@ -54,6 +71,8 @@ export interface SimulationOutput {
   exitCounts: Record<string, number[]>;
   /** Anytime mode: samples forced out at an earlier exit than their decision. */
   forcedExits: number;
+  /** Accelerator busy share per batch (bounded). */
+  utilization: UtilizationSeries;
 }
 
 export class Engine {
@@ -97,6 +116,7 @@ export class Engine {
       totalTimeNs: 0,
       exitCounts,
       forcedExits: 0,
+      utilization: new UtilizationSeries(),
     };
     if (cfg.anytime) {
       if (cfg.budgetNs === undefined)
@@ -145,6 +165,9 @@ export class Engine {
       machine.accelT = batch.readyNs;
       machine.syncAt = null;
     }
+    machine.recorder = cfg.recorder;
+    const busyBefore = machine.accelBusyNs;
+    cfg.recorder?.beginBatch(out.batches, slots[0]?.index ?? 0, slots[slots.length - 1]?.index ?? 0);
     const x = new Exec(machine, cfg.net, this.sh, slots);
     x.anytime = this.anytime;
     // accelerator time at each exit point, if samples went on from it (else no measurement)
@@ -171,11 +194,13 @@ export class Engine {
         this.anytime.segmentNs.set(gid, seg);
       }
     const start = x.firstStartNs ?? machine.accelT;
+    out.utilization.add(start, machine.accelT, machine.accelBusyNs - busyBefore);
     for (const s of slots) {
       if (Number.isNaN(s.doneNs)) s.doneNs = machine.accelT;
       if (Number.isNaN(s.arrivalNs)) s.arrivalNs = start; // offline: latency from the batch start
       const lat = s.doneNs - s.arrivalNs;
       out.latency.add(lat);
+      cfg.onSample?.({ index: s.index, batch: out.batches, arrivalNs: s.arrivalNs, startNs: start, doneNs: s.doneNs, latencyNs: lat, exitIndex: s.exitIndex });
       out.queueingNsSum += Math.max(0, start - s.arrivalNs);
       if (cfg.budgetNs !== undefined && lat > cfg.budgetNs) out.deadlineMisses++;
       for (const gid in out.exitCounts) {

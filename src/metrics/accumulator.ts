@@ -87,6 +87,47 @@ export class Tally {
 }
 
 /**
+ * Accelerator utilisation over time in bounded memory: per batch (start, end, busy time);
+ * when the series is full, neighbouring entries merge, halving the resolution.
+ */
+export class UtilizationSeries {
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private busy: number[] = [];
+
+  constructor(private readonly capacity = 512) {}
+
+  add(startNs: number, endNs: number, busyNs: number): void {
+    if (endNs <= startNs) return;
+    this.starts.push(startNs);
+    this.ends.push(endNs);
+    this.busy.push(busyNs);
+    if (this.starts.length >= this.capacity) {
+      const s: number[] = [];
+      const e: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < this.starts.length; i += 2) {
+        const j = Math.min(i + 1, this.starts.length - 1);
+        s.push(this.starts[i]!);
+        e.push(this.ends[j]!);
+        b.push(this.busy[i]! + (j !== i ? this.busy[j]! : 0));
+      }
+      this.starts = s;
+      this.ends = e;
+      this.busy = b;
+    }
+  }
+
+  /** Points: the middle of each interval and the accelerator's busy share in it. */
+  points(): { tNs: number; utilization: number }[] {
+    return this.starts.map((s, i) => ({
+      tNs: (s + this.ends[i]!) / 2,
+      utilization: Math.min(1, this.busy[i]! / (this.ends[i]! - s)),
+    }));
+  }
+}
+
+/**
  * Log-bucketed histogram: bucket i holds values in [R^i, R^(i+1)) ns with R = 1.001, so a
  * percentile is within 0.05% of the exact one; memory is fixed whatever the sample count.
  */
