@@ -3,7 +3,12 @@ import type { Command } from 'commander';
 import { RUN_DEFAULTS, runSimulation, type RunResult } from '../../api/run.js';
 import { STRATEGY_KINDS, type StrategyKind } from '../../strategy/types.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { choiceArg } from '../options.js';
+import { choiceArg, intArg } from '../options.js';
+import { TIMELINE_DEFAULTS, TimelineRecorder } from '../../engine/timeline.js';
+import { toTraceEvents } from '../../report/perfetto.js';
+import { renderRunReport } from '../../report/html.js';
+import { SAMPLE_CSV_COLUMNS, gatesCsv, sampleCsvLine } from '../../report/csv.js';
+import { CsvFile } from '../../report/csv-file.js';
 import { addWorkloadOptions, progressBar, workloadOptions, type WorkloadFlags } from '../workload-options.js';
 import { dur, energy, sig, makeChalk, num, pct, table, toJson } from '../output.js';
 import type { CommandResult } from '../main.js';
@@ -13,6 +18,12 @@ interface RunFlags extends WorkloadFlags {
   plan?: string;
   json?: boolean;
   output?: string;
+  timeline?: string;
+  timelineFirst?: number;
+  timelineBatches?: number;
+  timelineEvery?: number;
+  report?: string;
+  csv?: string;
 }
 
 const us = dur;
@@ -90,17 +101,54 @@ export function registerRun(program: Command, done: (r: Promise<CommandResult>) 
     .option('--plan <file>', 'per-gate strategies (dynsim-plan JSON, e.g. from compare --emit-plan)')
     .option('--json', 'print the full result as JSON')
     .option('-o, --output <file>', 'write the full result as JSON to a file')
+    .option('--timeline <file>', 'write a Chrome trace-event timeline (Perfetto, chrome://tracing)')
+    .option('--timeline-first <batch>', 'first batch in the timeline (default 0)', intArg(0))
+    .option('--timeline-batches <n>', `batches in the timeline window (default ${TIMELINE_DEFAULTS.maxBatches})`, intArg(1))
+    .option('--timeline-every <k>', 'record every k-th batch of the window (default 1)', intArg(1))
+    .option('--report <file>', 'write a self-contained HTML report')
+    .option('--csv <prefix>', 'write <prefix>-gates.csv and <prefix>-samples.csv')
     .action((o: RunFlags) =>
       done(
         (async () => {
           const bar = progressBar(o.progress);
-          const r = await runSimulation({
-            ...workloadOptions(o),
-            strategy: o.strategy,
-            planFile: o.plan,
-            onProgress: bar.onProgress,
-          });
+          const recorder = o.timeline
+            ? new TimelineRecorder({
+                ...TIMELINE_DEFAULTS,
+                firstBatch: o.timelineFirst ?? TIMELINE_DEFAULTS.firstBatch,
+                maxBatches: o.timelineBatches ?? TIMELINE_DEFAULTS.maxBatches,
+                everyBatch: o.timelineEvery ?? TIMELINE_DEFAULTS.everyBatch,
+              })
+            : undefined;
+          const samplesCsv = o.csv ? await CsvFile.create(`${o.csv}-samples.csv`, SAMPLE_CSV_COLUMNS) : undefined;
+          let r: RunResult;
+          try {
+            r = await runSimulation({
+              ...workloadOptions(o),
+              strategy: o.strategy,
+              planFile: o.plan,
+              onProgress: bar.onProgress,
+              recorder,
+              onSample: samplesCsv ? (s) => samplesCsv.append(sampleCsvLine(s)) : undefined,
+            });
+          } catch (err) {
+            await samplesCsv?.abort();
+            throw err;
+          }
           bar.clear();
+          if (samplesCsv) {
+            await samplesCsv.close();
+            await writeFileAtomic(`${o.csv}-gates.csv`, gatesCsv(r));
+          }
+          if (recorder && o.timeline) {
+            const file = toTraceEvents(recorder.slices, {
+              title: `dynsim: ${r.config.network} on ${r.config.hardware}, ${r.config.strategy}`,
+              options: recorder.options,
+              truncated: recorder.truncated,
+              batches: r.metrics.batches,
+            });
+            await writeFileAtomic(o.timeline, JSON.stringify(file));
+          }
+          if (o.report) await writeFileAtomic(o.report, renderRunReport(r));
           if (o.output) await writeFileAtomic(o.output, toJson(r));
           return { stdout: o.json ? toJson(r) : renderRun(r) };
         })(),
