@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { compareStrategies, writePlan, type CompareResult } from '../../api/compare.js';
 import { STRATEGY_KINDS, type StrategyKind } from '../../strategy/types.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { renderCompareReport } from '../../report/html.js';
 import { choiceArg } from '../options.js';
 import { dur, energy, makeChalk, pct, sig, table, toJson } from '../output.js';
 import { addWorkloadOptions, workloadOptions, type WorkloadFlags } from '../workload-options.js';
@@ -65,12 +66,14 @@ export function registerCompare(program: Command, done: (r: Promise<CommandResul
     .option('--emit-plan <file>', 'write the planned per-gate strategies as a plan file for run --plan')
     .option('--json', 'print the full comparison as JSON')
     .option('-o, --output <file>', 'write the full comparison as JSON to a file')
-    .action((o: WorkloadFlags & { strategies?: StrategyKind[]; search?: boolean; emitPlan?: string; json?: boolean; output?: string }) =>
+    .option('--report <file>', 'write a self-contained HTML report (strategies side by side)')
+    .action((o: WorkloadFlags & { strategies?: StrategyKind[]; search?: boolean; emitPlan?: string; json?: boolean; output?: string; report?: string }) =>
       done(
         (async () => {
           const r = await compareStrategies({ ...workloadOptions(o), strategies: o.strategies, noSearch: o.search === false });
           if (o.emitPlan) await writePlan(r, o.emitPlan);
           if (o.output) await writeFileAtomic(o.output, toJson(r));
+          if (o.report) await writeFileAtomic(o.report, renderCompareReport(r));
           return { stdout: o.json ? toJson(r) : renderCompare(r) };
         })(),
       ),
