@@ -15,7 +15,7 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/bin.ts', index: 'src/index.ts', 'gen-schemas': 'scripts/gen-schemas.ts' },
+  entryPoints: { cli: 'src/cli/bin.ts', index: 'src/index.ts', 'gen-schemas': 'scripts/gen-schemas.ts', 'sweep-worker': 'src/api/sweep-worker.ts' },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -46,4 +46,60 @@ export type { RunMetrics, ScopeMetrics, TimeBreakdownNs } from './metrics/record
 export { queryLayer, type LayerQueryOptions, type LayerResult } from './api/layer.js';
 export { createSpatialArray, layerQuery, convToGemm, gemmOnArray } from './hardware/spatial-array/model.js';
 export { foldGemm } from './hardware/spatial-array/fold.js';
+
+// CI regression on traces
+export { regress, resolveMetricPath, type RegressOptions, type RegressResult, type ExpectationResult, type MetricCheck } from './api/regress.js';
+export { Expectations, MetricExpectation, toleranceFor, withinTolerance, DEFAULT_REGRESS_METRICS } from './formats/expectations.js';
 export { compareStrategies, writePlan, type CompareOptions, type CompareResult } from './api/compare.js';
+
+// experiments and sweeps
+export {
+  Experiment,
+  ExperimentAxis,
+  ExperimentBase,
+  EXPERIMENT_FORMAT,
+  loadExperiment,
+  resolveExperiment,
+  parseAxisPath,
+  type LoadedExperiment,
+} from './formats/experiment.js';
+export { type InMemoryDocument } from './formats/load.js';
+export {
+  runSweep,
+  mergeSweeps,
+  mergeSweepFiles,
+  renderSweepJson,
+  renderSweepCsv,
+  resolveShard,
+  shardPoints,
+  SweepDocument,
+  type SweepOptions,
+  type SweepRun,
+  type SweepPoint,
+  type PointMetrics,
+  type ResolvedShard,
+} from './api/sweep.js';
+
+// correlation against measurements
+export {
+  MeasurementCase,
+  CaseSet,
+  Tile,
+  TileGenerator,
+  Measured,
+  Workload as MeasurementWorkload,
+  WORKLOAD_KINDS,
+  CONTROL_MECHANISMS,
+  EXEC_MODES,
+  toNs,
+  fromNs,
+  type WorkloadKind,
+  type ControlMechanism,
+  type ExecMode,
+} from './formats/measurement.js';
+export { correlate, writeCorrelationHtml, type CorrelateOptions, type CorrelateResult, type CaseRow, type Summary as CorrelationSummary, type GroupResult, type GapSummary } from './api/correlate.js';
+export { simulateCase, type CaseSimulation, type SimContext, type Gap } from './calibration/simulate-case.js';
+export { loadCases, readCaseFile, type LoadedCase } from './calibration/cases.js';
+export { expandTile, tileSha256, divergenceLanes, splitmix64, splitmixU01, type LaneStats } from './calibration/lanes.js';
+export { ape, pearson, pearsonLog, rankGroup, measuredTie, type RankItem, type RankResult } from './calibration/stats.js';
+export { renderCorrelationHtml } from './calibration/html.js';

@@ -15,8 +15,9 @@ import { resolveNetwork, type ResolvedNetwork } from '../network/resolve.js';
 import { resolveHardware } from '../hardware/resolve.js';
 import { isGzipFile, JsonlTraceSource } from '../trace/jsonl-reader.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
+import { EXPERIMENT_FORMAT, describeAxes, resolveExperiment } from '../formats/experiment.js';
 
-export type InputKind = 'network' | 'hardware' | 'trace' | 'unknown';
+export type InputKind = 'network' | 'hardware' | 'trace' | 'experiment' | 'unknown';
 
 export interface FileReport {
   file: string;
@@ -27,7 +28,7 @@ export interface FileReport {
   problems: Problem[];
 }
 
-const KNOWN = [NETWORK_FORMAT, HARDWARE_FORMAT, TRACE_FORMAT];
+const KNOWN = [NETWORK_FORMAT, HARDWARE_FORMAT, TRACE_FORMAT, EXPERIMENT_FORMAT];
 
 async function detect(file: string): Promise<{ kind: InputKind; raw?: unknown }> {
   if (await isGzipFile(file)) return { kind: 'trace' };
@@ -49,6 +50,7 @@ async function detect(file: string): Promise<{ kind: InputKind; raw?: unknown }>
   const format = raw && typeof raw === 'object' ? raw.format : undefined;
   if (format === NETWORK_FORMAT) return { kind: 'network', raw };
   if (format === HARDWARE_FORMAT) return { kind: 'hardware', raw };
+  if (format === EXPERIMENT_FORMAT) return { kind: 'experiment', raw };
   throw new DynsimError('E_SCHEMA', {
     file,
     path: 'format',
@@ -69,6 +71,10 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
     if (d.kind === 'network') {
       const net = resolveNetwork(validateWith(Network, d.raw, file), file);
       return ok(file, kind, `network ${net.spec.id}: ${net.spec.layers.length} layers, ${net.gates.length} gates`);
+    }
+    if (d.kind === 'experiment') {
+      const e = resolveExperiment(d.raw, file);
+      return ok(file, kind, `experiment ${e.spec.id}: ${e.spec.mode} of ${describeAxes(e.spec)} = ${e.pointCount} point${e.pointCount === 1 ? '' : 's'}`);
     }
     if (d.kind === 'hardware') {
       const hw = resolveHardware(validateWith(HardwareSystem, d.raw, file), file);

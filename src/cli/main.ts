@@ -11,7 +11,12 @@ import { registerGenTrace } from './commands/gen-trace.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRun } from './commands/run.js';
 import { registerLayer } from './commands/layer.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerMerge } from './commands/merge.js';
+import { registerRegress } from './commands/regress.js';
 import { registerCompare } from './commands/compare.js';
+import { registerReport } from './commands/report.js';
+import { registerCorrelate } from './commands/correlate.js';
 import { makeChalk } from './output.js';
 
 export interface CommandResult {
@@ -52,7 +57,12 @@ export async function runCli(argv: readonly string[]): Promise<CliOutcome> {
   registerInspect(program, done);
   registerRun(program, done);
   registerLayer(program, done);
+  registerSweep(program, done);
+  registerMerge(program, done);
+  registerRegress(program, done);
   registerCompare(program, done);
+  registerReport(program, done);
+  registerCorrelate(program, done);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 
   try {

@@ -69,14 +69,23 @@ export function readJsonFile(path: string): unknown {
   return parseJson(text, path);
 }
 
-/** Loads, validates and resolves a network given a preset name or a path. */
-export function loadNetwork(ref: string): ResolvedNetwork {
+/** A document given in memory instead of a file (e.g. a sweep point's modified hardware):
+ * validated like a file; `file` is the name used in messages. */
+export interface InMemoryDocument {
+  raw: unknown;
+  file?: string;
+}
+
+/** Loads, validates and resolves a network given a preset name, a path or an in-memory document. */
+export function loadNetwork(ref: string | InMemoryDocument): ResolvedNetwork {
+  if (typeof ref !== 'string') return resolveNetwork(validateWith(Network, ref.raw, ref.file), ref.file);
   const file = locate(ref, 'networks');
   return resolveNetwork(validateWith(Network, readJsonFile(file), file), file);
 }
 
-/** Loads, validates and resolves a hardware system given a preset name or a path. */
-export function loadHardware(ref: string) {
+/** Loads, validates and resolves a hardware system given a preset name, a path or an in-memory document. */
+export function loadHardware(ref: string | InMemoryDocument) {
+  if (typeof ref !== 'string') return resolveHardware(validateWith(HardwareSystem, ref.raw, ref.file), ref.file);
   const file = locate(ref, 'hw');
   return resolveHardware(validateWith(HardwareSystem, readJsonFile(file), file), file);
 }

@@ -8,12 +8,19 @@ import { Network } from './network.js';
 import { HardwareSystem } from './hardware.js';
 import { TraceHeader } from './trace.js';
 import { SyntheticSpec } from '../trace/synthetic-spec.js';
+import { CaseSet, MeasurementCase } from './measurement.js';
+import { Experiment } from './experiment.js';
+import { Expectations } from './expectations.js';
 
 const SCHEMAS = {
   'network.schema.json': { schema: Network, title: 'dynsim network description' },
   'hardware.schema.json': { schema: HardwareSystem, title: 'dynsim hardware system' },
   'trace-header.schema.json': { schema: TraceHeader, title: 'dynsim trace header (line 1 of a trace)' },
   'synthetic-spec.schema.json': { schema: SyntheticSpec, title: 'dynsim synthetic trace spec' },
+  'experiment.schema.json': { schema: Experiment, title: 'dynsim experiment (parameter sweep, dynsim sweep)' },
+  'expectations.schema.json': { schema: Expectations, title: 'dynsim regression expectations (dynsim regress)' },
+  'case.schema.json': { schema: MeasurementCase, title: 'dynsim measurement case (dynsim correlate)' },
+  'cases.schema.json': { schema: CaseSet, title: 'dynsim measurement case set (dynsim correlate)' },
 } as const;
 
 /** File name -> JSON text (2-space indent, trailing newline). */
