@@ -1,18 +1,11 @@
-/**
- * CSV in RFC 4180 form (comma separated, CRLF-free "\n" lines, fields quoted when they hold a
- * comma, quote or newline), readable by pandas.read_csv as is.
- */
+/** CSV exports of a run: per gate and per sample, readable by pandas.read_csv as is. */
 import type { RunResult } from '../api/run.js';
 import type { SampleDone } from '../engine/simulate.js';
+import { csvCell, csvLine as csvFields } from '../util/csv.js';
 
-export function csvField(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
+/** One CSV line of values (quoting and number forms as in util/csv.ts). */
 export function csvLine(values: readonly unknown[]): string {
-  return `${values.map(csvField).join(',')}\n`;
+  return csvFields(values.map(csvCell));
 }
 
 export const GATE_CSV_COLUMNS = [
