@@ -237,3 +237,19 @@ describe('dynsim layer', () => {
     expect(arr.stderr).toContain('expected RxC such as 32x32, got "32by32"');
   });
 });
+
+describe('validate knows every dynsim file', () => {
+  it('experiments, expectations and measurement cases validate with a summary', async () => {
+    const files = [
+      join(root, 'configs/experiments/strategies-batch-seed.json'),
+      join(root, 'traces/skip-rnn.a100-static.expect.json'),
+      join(root, 'calibration/h100/launch.json'),
+    ];
+    const r = await runCli(['validate', ...files]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/experiment strategies-batch-seed/);
+    expect(r.stdout).toMatch(/expectations for skip-rnn\.jsonl\.gz/);
+    expect(r.stdout).toMatch(/11 measurement cases/);
+  });
+});

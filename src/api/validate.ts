@@ -16,8 +16,10 @@ import { resolveHardware } from '../hardware/resolve.js';
 import { isGzipFile, JsonlTraceSource } from '../trace/jsonl-reader.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
 import { EXPERIMENT_FORMAT, describeAxes, resolveExperiment } from '../formats/experiment.js';
+import { loadCases } from '../calibration/cases.js';
+import { Expectations } from '../formats/expectations.js';
 
-export type InputKind = 'network' | 'hardware' | 'trace' | 'experiment' | 'unknown';
+export type InputKind = 'network' | 'hardware' | 'trace' | 'experiment' | 'cases' | 'expectations' | 'unknown';
 
 export interface FileReport {
   file: string;
@@ -28,7 +30,7 @@ export interface FileReport {
   problems: Problem[];
 }
 
-const KNOWN = [NETWORK_FORMAT, HARDWARE_FORMAT, TRACE_FORMAT, EXPERIMENT_FORMAT];
+const KNOWN = [NETWORK_FORMAT, HARDWARE_FORMAT, TRACE_FORMAT, EXPERIMENT_FORMAT, 'dynsim-case', 'dynsim-cases', 'dynsim-expectations'];
 
 async function detect(file: string): Promise<{ kind: InputKind; raw?: unknown }> {
   if (await isGzipFile(file)) return { kind: 'trace' };
@@ -51,6 +53,8 @@ async function detect(file: string): Promise<{ kind: InputKind; raw?: unknown }>
   if (format === NETWORK_FORMAT) return { kind: 'network', raw };
   if (format === HARDWARE_FORMAT) return { kind: 'hardware', raw };
   if (format === EXPERIMENT_FORMAT) return { kind: 'experiment', raw };
+  if (format === 'dynsim-case' || format === 'dynsim-cases') return { kind: 'cases', raw };
+  if (format === 'dynsim-expectations') return { kind: 'expectations', raw };
   throw new DynsimError('E_SCHEMA', {
     file,
     path: 'format',
@@ -75,6 +79,14 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
     if (d.kind === 'experiment') {
       const e = resolveExperiment(d.raw, file);
       return ok(file, kind, `experiment ${e.spec.id}: ${e.spec.mode} of ${describeAxes(e.spec)} = ${e.pointCount} point${e.pointCount === 1 ? '' : 's'}`);
+    }
+    if (d.kind === 'cases') {
+      const cases = loadCases([file]);
+      return ok(file, kind, `${cases.length} measurement case${cases.length === 1 ? '' : 's'}`);
+    }
+    if (d.kind === 'expectations') {
+      const e = validateWith(Expectations, d.raw, file);
+      return ok(file, kind, `expectations for ${e.trace}: ${Object.keys(e.metrics).length} metrics`);
     }
     if (d.kind === 'hardware') {
       const hw = resolveHardware(validateWith(HardwareSystem, d.raw, file), file);
