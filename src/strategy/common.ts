@@ -25,6 +25,23 @@ export function maskOf(dec: MaskDecision | undefined, length: number): Uint8Arra
   return bits;
 }
 
+/** A sample's decoded mask for one gate, with the row segments and shares derived from it. */
+interface MaskCache {
+  bits: Uint8Array;
+  /** By rows * 2^20 + width. */
+  segs: Map<number, Need[]>;
+  /** By rows: share of the rows that are active. */
+  share: Map<number, number>;
+}
+
+/** Decodes a sample's mask once per batch (kept on the slot). */
+function maskCache(slot: Slot, gateId: string, dec: unknown, length: number): MaskCache {
+  slot.cache ??= new Map();
+  let c = slot.cache.get(gateId) as MaskCache | undefined;
+  if (!c) slot.cache.set(gateId, (c = { bits: maskOf(dec as MaskDecision | undefined, length), segs: new Map(), share: new Map() }));
+  return c;
+}
+
 /** Row segments of `rows` rows following a mask of `bits.length` elements. */
 export function maskSegments(bits: Uint8Array, rows: number, cols: number): Need[] {
   const out: Need[] = [];
@@ -55,19 +72,15 @@ export function layerNeeds(x: Exec, g: ResolvedGate, layerIdx: number, slot: Slo
     case 'channel':
       return [{ rows, on: true, cols: typeof dec === 'number' ? dec : full }];
     case 'spatial': {
-      // decoded once per sample and row count: a gate's region spans many layers
-      const key = `${gate.id}:${rows}:${full}`;
-      slot.cache ??= new Map();
-      let segs = slot.cache.get(key) as Need[] | undefined;
-      if (!segs) {
-        let bits = slot.cache.get(gate.id) as Uint8Array | undefined;
-        if (!bits) slot.cache.set(gate.id, (bits = maskOf(dec as MaskDecision | undefined, gate.positions)));
-        slot.cache.set(key, (segs = maskSegments(bits, rows, full)));
-      }
+      // a gate's region spans many layers: segments are built once per row count and width
+      const c = maskCache(slot, gate.id, dec, gate.positions);
+      const key = rows * 1_048_576 + full;
+      let segs = c.segs.get(key);
+      if (!segs) c.segs.set(key, (segs = maskSegments(c.bits, rows, full)));
       return segs;
     }
     case 'temporal': {
-      const bits = maskOf(dec as MaskDecision | undefined, gate.steps);
+      const bits = maskCache(slot, gate.id, dec, gate.steps).bits;
       return [{ rows, on: bits[step] === 1, cols: full }];
     }
     default:
@@ -88,13 +101,20 @@ export function neededShare(x: Exec, g: ResolvedGate, layerIdx: number, slot: Sl
     case 'channel':
       return typeof dec === 'number' ? dec / gate.channels : 1;
     case 'temporal':
-      return maskOf(dec as MaskDecision | undefined, gate.steps)[step] === 1 ? 1 : 0;
-    default: {
+      return maskCache(slot, gate.id, dec, gate.steps).bits[step] === 1 ? 1 : 0;
+    case 'spatial': {
       const rows = x.sh.layers[layerIdx]!.rowsPerSample;
-      let on = 0;
-      for (const n of layerNeeds(x, g, layerIdx, slot, step)) if (n.on) on += n.rows;
-      return on / rows;
+      const c = maskCache(slot, gate.id, dec, gate.positions);
+      let share = c.share.get(rows);
+      if (share === undefined) {
+        let on = 0;
+        for (const n of maskSegments(c.bits, rows, 0)) if (n.on) on += n.rows;
+        c.share.set(rows, (share = on / rows));
+      }
+      return share;
     }
+    default:
+      return 1;
   }
 }
 
