@@ -148,7 +148,7 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     source,
     [
       { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs, anytime: o.anytime, recorder: o.recorder, onSample: o.onSample },
-      { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch } },
+      { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch }, lean: true },
     ],
     o.onProgress ? (n) => o.onProgress!(n, samplesTotal) : undefined,
   )) as [SimulationOutput, SimulationOutput];

@@ -289,6 +289,8 @@ export class Exec {
   }
 
   private sig: string | null = null;
+  /** Per gate index: summed needed share of the alive samples (skip/channel); reset at exits. */
+  readonly shareCache = new Map<number, number>();
 
   /** Signature of the row states of the batch (changes only at exits). */
   stateSig(): string {
@@ -406,6 +408,7 @@ export class Exec {
   /** Samples at `slotIdx` leave at exit `exitIndex`; they complete now unless masked. */
   exitSamples(slotIdx: readonly number[], exitIndex: number, newState: RowState): void {
     this.sig = null;
+    this.shareCache.clear();
     this.memoMap = null;
     for (const i of slotIdx) {
       const s = this.slots[i]!;

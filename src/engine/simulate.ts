@@ -36,6 +36,8 @@ export interface EngineConfig {
   recorder?: TimelineRecorder;
   /** Called for every completed sample (per-sample exports); keep it cheap. */
   onSample?: (s: SampleDone) => void;
+  /** Only time and tallies are wanted (a baseline): skip per-sample statistics. */
+  lean?: boolean;
 }
 
 /** One completed sample, for per-sample exports. */
@@ -118,6 +120,7 @@ export class Engine {
       forcedExits: 0,
       utilization: new UtilizationSeries(),
     };
+    this.exitCountLists = Object.values(exitCounts);
     if (cfg.anytime) {
       if (cfg.budgetNs === undefined)
         throw new DynsimError('E_USAGE', { message: 'anytime prediction needs a latency budget (--budget-ns)' });
@@ -128,6 +131,7 @@ export class Engine {
   }
 
   private readonly anytime: AnytimeClock | undefined;
+  private readonly exitCountLists: number[][];
 
   push(s: SampleRecord): void {
     this.batcher.push(s, this.ready);
@@ -158,7 +162,7 @@ export class Engine {
       doneNs: NaN,
       exitIndex: -1,
     }));
-    for (const s of batch.samples) for (const gid in s.d) out.decisions += this.weight.get(gid) ?? 1;
+    if (!cfg.lean) for (const s of batch.samples) for (const gid in s.d) out.decisions += this.weight.get(gid) ?? 1;
     machine.hostT = Math.max(machine.hostT, batch.readyNs);
     if (machine.accelT < batch.readyNs) {
       machine.idleNs += batch.readyNs - machine.accelT;
@@ -195,21 +199,19 @@ export class Engine {
       }
     const start = x.firstStartNs ?? machine.accelT;
     out.utilization.add(start, machine.accelT, machine.accelBusyNs - busyBefore);
+    out.samples += slots.length;
+    out.batches++;
+    if (cfg.lean) return;
     for (const s of slots) {
       if (Number.isNaN(s.doneNs)) s.doneNs = machine.accelT;
       if (Number.isNaN(s.arrivalNs)) s.arrivalNs = start; // offline: latency from the batch start
       const lat = s.doneNs - s.arrivalNs;
       out.latency.add(lat);
-      cfg.onSample?.({ index: s.index, batch: out.batches, arrivalNs: s.arrivalNs, startNs: start, doneNs: s.doneNs, latencyNs: lat, exitIndex: s.exitIndex });
+      cfg.onSample?.({ index: s.index, batch: out.batches - 1, arrivalNs: s.arrivalNs, startNs: start, doneNs: s.doneNs, latencyNs: lat, exitIndex: s.exitIndex });
       out.queueingNsSum += Math.max(0, start - s.arrivalNs);
       if (cfg.budgetNs !== undefined && lat > cfg.budgetNs) out.deadlineMisses++;
-      for (const gid in out.exitCounts) {
-        const counts = out.exitCounts[gid]!;
-        counts[s.exitIndex >= 0 ? s.exitIndex : counts.length - 1]!++;
-      }
+      for (const counts of this.exitCountLists) counts[s.exitIndex >= 0 ? s.exitIndex : counts.length - 1]!++;
     }
-    out.samples += slots.length;
-    out.batches++;
   }
 }
 

@@ -134,7 +134,9 @@ export class UtilizationSeries {
 export class LatencyHistogram {
   private static readonly R = 1.001;
   private static readonly LOG_R = Math.log(1.001);
-  private readonly counts = new Map<number, number>();
+  /** Buckets 0 .. 2^15 - 1 cover 1 ns to 1.001^32768 ns (about 5e14 ns, 6 days). */
+  private static readonly BUCKETS = 1 << 15;
+  private readonly counts = new Float64Array(LatencyHistogram.BUCKETS);
   count = 0;
   min = Infinity;
   max = 0;
@@ -143,8 +145,8 @@ export class LatencyHistogram {
   add(ns: number): void {
     if (ns < this.min) this.min = ns;
     const v = Math.max(ns, 1);
-    const b = Math.floor(Math.log(v) / LatencyHistogram.LOG_R);
-    this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
+    const b = Math.min(LatencyHistogram.BUCKETS - 1, Math.floor(Math.log(v) / LatencyHistogram.LOG_R));
+    this.counts[b]!++;
     this.count++;
     this.sum += ns;
     if (ns > this.max) this.max = ns;
@@ -155,10 +157,9 @@ export class LatencyHistogram {
   percentile(p: number): number {
     if (this.count === 0) return 0;
     const rank = Math.max(1, Math.ceil((p / 100) * this.count));
-    const keys = [...this.counts.keys()].sort((a, b) => a - b);
     let seen = 0;
-    for (const k of keys) {
-      seen += this.counts.get(k)!;
+    for (let k = 0; k < LatencyHistogram.BUCKETS; k++) {
+      seen += this.counts[k]!;
       if (seen >= rank) return Math.max(this.min, Math.min(this.max, Math.pow(LatencyHistogram.R, k + 0.5)));
     }
     return this.max;

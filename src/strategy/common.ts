@@ -132,6 +132,23 @@ export function forEachStep(g: ResolvedGate, first: boolean, decide: () => void,
   }
 }
 
+/**
+ * Sum over the alive samples of their needed share of a controlled layer. Skip and channel
+ * shares do not depend on the layer, so they are summed once per gate and batch row states.
+ */
+export function aliveShare(x: Exec, g: ResolvedGate, layerIdx: number, step: number): number {
+  const kind = g.gate.kind;
+  const perGate = kind === 'skip' || kind === 'channel';
+  if (perGate) {
+    const cached = x.shareCache.get(g.index);
+    if (cached !== undefined) return cached;
+  }
+  let share = 0;
+  for (const slot of x.slots) if (slot.state === RowState.Alive) share += neededShare(x, g, layerIdx, slot, step);
+  if (perGate) x.shareCache.set(g.index, share);
+  return share;
+}
+
 /** Steps a temporal gate runs its layers for (1 for other gates). */
 export function stepsOf(g: ResolvedGate): number {
   return g.gate.kind === 'temporal' ? g.gate.steps : 1;

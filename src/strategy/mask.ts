@@ -7,7 +7,7 @@
 import type { RowRun } from '../hardware/types.js';
 import type { Strategy } from './types.js';
 import type { Slot } from '../engine/exec.js';
-import { forEachStep, neededShare, leavingAt, RowState, runHead, tokenExperts } from './common.js';
+import { aliveShare, forEachStep, leavingAt, RowState, runHead, tokenExperts } from './common.js';
 import { IDLE, RUN_PATH, kernelOf, pushRun } from '../engine/kernels.js';
 
 /** Every present row on the full path; exited rows computed (masked) or idle. */
@@ -28,9 +28,7 @@ export const maskStrategy: Strategy = {
     const name = x.net.spec.layers[layerIdx]!.name;
     forEachStep(g, first, () => x.decider(g), (t) => {
       // every present row computes; only the useful FLOPs depend on the decisions
-      let share = 0;
-      for (const slot of x.slots) if (slot.state === RowState.Alive) share += neededShare(x, g, layerIdx, slot, t);
-      const useful = share * shape.rowsPerSample * shape.full.flopsPerRow;
+      const useful = aliveShare(x, g, layerIdx, t) * shape.rowsPerSample * shape.full.flopsPerRow;
       x.kernelMasked(() => kernelOf(name, shape, maskRuns(x.slots, shape.rowsPerSample)), useful, x.m.tags.layer[layerIdx]!);
     });
   },
