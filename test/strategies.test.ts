@@ -344,3 +344,38 @@ describe('channel, spatial and temporal gates (hand-derived)', () => {
     expect(host.controlTransferNs).toBe(4 * (100 + 500 + 32 + 1000));
   });
 });
+
+describe('execution modes: eager dispatch, bare CUDA launches, CUDA graph replay', () => {
+  const hw = () => {
+    const h = idealGpu({ dispatchNs: 100 }) as { accelerator: Record<string, unknown> };
+    h.accelerator.kernelLaunchNs = 50;
+    h.accelerator.graphNodeNs = 5;
+    return h;
+  };
+
+  it('static, 2 kernels of 32 ns: eager 232 ns, cuda 132 ns, graph 50 + 2 x (5 + 32) = 124 ns', async () => {
+    const files = skipInputs(1, 0, hw());
+    // eager: a issued at 100 (ends 132), b issued at 200 (ends 232)
+    expect((await run(files, { strategy: 'static', mode: 'eager' })).metrics.totalTimeNs).toBe(232);
+    // cuda: launches every 50 ns: a 50..82, b 100..132
+    expect((await run(files, { strategy: 'static', mode: 'cuda' })).metrics.totalTimeNs).toBe(132);
+    // graph: one launch (50), then each node adds 5 ns on the device
+    const g = await run(files, { strategy: 'static', mode: 'graph' });
+    expect(g.metrics.totalTimeNs).toBe(124);
+    expect(g.config.mode).toBe('graph');
+  });
+
+  it('graph mode: a host round trip ends the graph, the rest is launched anew', async () => {
+    const files = skipInputs(1, 16, hw());
+    const m = (await run(files, { strategy: 'host', mode: 'graph' })).metrics;
+    const roundTrip = 100 + (500 + 32) + 1000;
+    // launch 50 + node 5 + a 32 = 87; round trip; relaunch 50 + gather node 5 (+~0) + b node 5 + 32 + scatter node 5
+    expect(m.totalTimeNs).toBeCloseTo(87 + roundTrip + 50 + 5 + 5 + 32 + 5, 6);
+    expect(m.controlTransfers).toBe(1);
+  });
+
+  it('graph mode needs a GPU', async () => {
+    const f = writeInputs({ 'net.json': skipNet(), 'hw.json': (await import('./helpers/fixtures.js')).idealArray(), 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], [{ g: 0 }]) });
+    await expect(run(f, { strategy: 'mask', mode: 'graph' })).rejects.toThrow(/graph mode replays CUDA graphs and needs a gpu-simt accelerator/);
+  });
+});

@@ -13,6 +13,7 @@ import { SyntheticTraceSource, checkSpecAgainstNetwork, resolveSyntheticSpec } f
 import type { TraceSource } from '../trace/source.js';
 import { simulateMany, type SampleDone, type SimulationOutput } from '../engine/simulate.js';
 import type { TimelineRecorder } from '../engine/timeline.js';
+import type { ExecutionMode } from '../engine/exec.js';
 import type { BatchingOptions } from '../engine/batching.js';
 import type { StrategyKind } from '../strategy/types.js';
 import { Tally } from '../metrics/accumulator.js';
@@ -53,6 +54,9 @@ export interface RunOptions {
   budgetNs?: number;
   /** Force the exit that meets the budget (early-exit networks; needs budgetNs). */
   anytime?: boolean;
+  /** How the host issues kernels: eager framework dispatch, bare CUDA launches, or CUDA graph
+   * replay (baseline included). @default 'eager' */
+  mode?: ExecutionMode;
   /** Records a timeline of the run (not of the baseline). */
   recorder?: TimelineRecorder;
   /** Called for every completed sample of the run (per-sample CSV export). */
@@ -79,6 +83,7 @@ export interface RunResult {
     batching: BatchingOptions;
     budgetNs: number | null;
     anytime: boolean;
+    mode: ExecutionMode;
   };
   metrics: RunMetrics;
   gates: Record<string, GateResult>;
@@ -147,8 +152,8 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
   const [sim, base] = (await simulateMany(
     source,
     [
-      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs, anytime: o.anytime, recorder: o.recorder, onSample: o.onSample },
-      { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch }, lean: true },
+      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs, anytime: o.anytime, recorder: o.recorder, onSample: o.onSample, mode: o.mode },
+      { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch }, lean: true, mode: o.mode },
     ],
     o.onProgress ? (n) => o.onProgress!(n, samplesTotal) : undefined,
   )) as [SimulationOutput, SimulationOutput];
@@ -193,6 +198,7 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
       batching,
       budgetNs: o.budgetNs ?? null,
       anytime: o.anytime ?? false,
+      mode: o.mode ?? 'eager',
     },
     metrics,
     gates,

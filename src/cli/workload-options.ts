@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { RUN_DEFAULTS, type RunOptions } from '../api/run.js';
-import { intArg, numArg } from './options.js';
+import { choiceArg, intArg, numArg } from './options.js';
+import { EXECUTION_MODES, type ExecutionMode } from '../engine/exec.js';
 import { pct } from './output.js';
 
 export interface WorkloadFlags {
@@ -20,6 +21,7 @@ export interface WorkloadFlags {
   batchTimeoutNs?: number;
   budgetNs?: number;
   anytime?: boolean;
+  mode?: ExecutionMode;
   progress?: boolean;
 }
 
@@ -37,6 +39,7 @@ export function addWorkloadOptions(cmd: Command): Command {
     .option('--batch-timeout-ns <ns>', 'streaming: close a batch this long after its first arrival (default 1e6)', numArg(0))
     .option('--budget-ns <ns>', 'per-sample latency budget; reports the deadline-miss rate', numArg(Number.MIN_VALUE))
     .option('--anytime', 'early-exit networks: force the exit that meets --budget-ns (anytime prediction)')
+    .option('--mode <m>', 'how the host issues kernels: eager (framework dispatch per op) | cuda (bare launches) | graph (CUDA graph replay) (default eager)', choiceArg(EXECUTION_MODES))
     .option('--no-progress', 'no progress bar on a terminal');
 }
 
@@ -78,5 +81,6 @@ export function workloadOptions(o: WorkloadFlags): RunOptions {
     batchTimeoutNs: o.batchTimeoutNs,
     budgetNs: o.budgetNs,
     anytime: o.anytime,
+    mode: o.mode,
   };
 }

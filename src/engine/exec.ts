@@ -7,6 +7,7 @@
  * in-order resources. No I/O and no wall clock.
  */
 import type { HardwareSystem } from '../formats/hardware.js';
+import { DynsimError } from '../util/errors.js';
 import type { Decision } from '../formats/trace.js';
 import type { AcceleratorModel, KernelCost, KernelSpec, RowRun } from '../hardware/types.js';
 import type { ResolvedGate, ResolvedNetwork } from '../network/resolve.js';
@@ -39,6 +40,10 @@ export function netShapes(net: ResolvedNetwork): NetShapes {
   }
   return sh;
 }
+
+/** How the host issues work: eager framework ops, bare CUDA launches, or CUDA graph replay. */
+export type ExecutionMode = 'eager' | 'cuda' | 'graph';
+export const EXECUTION_MODES: readonly ExecutionMode[] = ['eager', 'cuda', 'graph'];
 
 /** Sample state inside a batch. */
 export const enum RowState {
@@ -84,7 +89,14 @@ export class Machine {
   readonly total = new Tally();
   readonly byGate = new Map<string, Tally>();
   readonly byLayer = new Map<string, Tally>();
+  /** Host time to issue one kernel: the framework's eager dispatch, a bare CUDA launch, or
+   * nothing inside a replayed graph. */
   readonly issueNs: number;
+  /** Graph mode: host time to launch a graph, and the device time each node adds. */
+  readonly graphLaunchNs: number;
+  readonly nodeNs: number;
+  /** Graph mode: a graph is running; a host synchronisation ends it. */
+  segmentOpen = false;
   readonly notifyNs: number;
   /** One tag (and tally) per kernel scope, built once: the hot path never builds keys. */
   readonly tags: NetTags;
@@ -135,13 +147,22 @@ export class Machine {
     readonly accel: AcceleratorModel,
     net: ResolvedNetwork,
     controller: readonly (ResolvedGate | undefined)[],
+    readonly mode: ExecutionMode = 'eager',
   ) {
-    // eager dispatch: the host spends the framework's per-op cost, and never less than the
-    // driver's back-to-back launch interval, on every kernel it issues
-    this.issueNs = Math.max(hw.host.dispatchNs, accel.launchNs);
+    // eager: the host spends the framework's per-op dispatch, and never less than the driver's
+    // back-to-back launch interval, on every kernel; cuda: the launch interval alone; graph:
+    // one launch per captured segment, then each node costs the device graphNodeNs
+    const acc = hw.accelerator;
+    if (mode === 'graph' && acc.kind !== 'gpu-simt')
+      throw new DynsimError('E_USAGE', {
+        path: 'accelerator.kind',
+        message: `graph mode replays CUDA graphs and needs a gpu-simt accelerator, got ${acc.kind}`,
+      });
+    this.issueNs = mode === 'eager' ? Math.max(hw.host.dispatchNs, accel.launchNs) : mode === 'cuda' ? accel.launchNs : 0;
+    this.graphLaunchNs = mode === 'graph' ? accel.launchNs : 0;
+    this.nodeNs = mode === 'graph' && acc.kind === 'gpu-simt' ? acc.graphNodeNs : 0;
     this.notifyNs = hw.host.notify === 'polling' ? hw.host.pollIntervalNs / 2 : hw.host.interruptLatencyNs;
     this.tags = buildTags(net, controller);
-    const acc = hw.accelerator;
     this.spatial = acc.kind === 'spatial-array';
     this.residentCapacity = acc.kind === 'spatial-array' ? acc.residentConfigs : 0;
     this.configLoadNs = acc.kind === 'spatial-array' ? acc.configLoadNs : 0;
@@ -347,9 +368,14 @@ export class Exec {
    * when it started. */
   private advance(durationNs: number, tag: KernelTag): number {
     const m = this.m;
+    if (m.mode === 'graph' && !m.segmentOpen) {
+      m.hostT += m.graphLaunchNs;
+      m.hostBusyNs += m.graphLaunchNs;
+      m.segmentOpen = true;
+    }
     m.hostT += m.issueNs;
     m.hostBusyNs += m.issueNs;
-    const start = Math.max(m.accelT, m.hostT);
+    const start = Math.max(m.accelT, m.hostT) + m.nodeNs;
     this.firstStartNs ??= start;
     const gap = start - m.accelT;
     if (gap > 0) {
@@ -370,6 +396,7 @@ export class Exec {
   sync(gate: string): void {
     const m = this.m;
     if (m.syncAt === null) m.syncAt = m.accelT;
+    m.segmentOpen = false; // the host must launch the rest of the work anew
     m.syncGate = gate;
     m.transferStart = Math.max(m.hostT, m.accelT);
     m.hostT = m.transferStart + m.notifyNs;

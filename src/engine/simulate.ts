@@ -14,7 +14,7 @@ import { getStrategy } from '../strategy/registry.js';
 import type { Strategy, StrategyKind } from '../strategy/types.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
 import { Batcher, type BatchingOptions, type FormedBatch } from './batching.js';
-import { Exec, Machine, RowState, netShapes, type AnytimeClock, type NetShapes, type Slot } from './exec.js';
+import { Exec, Machine, RowState, netShapes, type AnytimeClock, type ExecutionMode, type NetShapes, type Slot } from './exec.js';
 import { DynsimError } from '../util/errors.js';
 import { buildProgram, type Step } from './program.js';
 import type { TimelineRecorder } from './timeline.js';
@@ -38,6 +38,8 @@ export interface EngineConfig {
   onSample?: (s: SampleDone) => void;
   /** Only time and tallies are wanted (a baseline): skip per-sample statistics. */
   lean?: boolean;
+  /** How the host issues kernels. @default 'eager' */
+  mode?: ExecutionMode;
 }
 
 /** One completed sample, for per-sample exports. */
@@ -91,7 +93,7 @@ export class Engine {
     const { net } = cfg;
     this.sh = netShapes(net);
     this.program = buildProgram(net);
-    this.machine = new Machine(cfg.hw.spec, cfg.accel, net, this.program.map((s) => s.gate));
+    this.machine = new Machine(cfg.hw.spec, cfg.accel, net, this.program.map((s) => s.gate), cfg.mode);
     this.strategies = new Map(net.gates.map((g) => [g.gate.id, getStrategy(cfg.plan?.[g.gate.id] ?? cfg.strategy)]));
     const accKind = cfg.hw.spec.accelerator.kind;
     for (const s of new Set([getStrategy(cfg.strategy), ...this.strategies.values()]))
@@ -170,6 +172,7 @@ export class Engine {
       machine.syncAt = null;
     }
     machine.recorder = cfg.recorder;
+    machine.segmentOpen = false; // graph mode: one graph launch per batch segment
     const busyBefore = machine.accelBusyNs;
     cfg.recorder?.beginBatch(out.batches, slots[0]?.index ?? 0, slots[slots.length - 1]?.index ?? 0);
     const x = new Exec(machine, cfg.net, this.sh, slots);
