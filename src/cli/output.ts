@@ -44,7 +44,10 @@ export function num(x: number, digits = 3): string {
 export function sig(x: number): string {
   if (x === 0 || !Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
-  return a >= 1000 ? Math.round(x).toString() : x.toPrecision(3).replace(/\.?0+$/, '');
+  if (a >= 1000) return Math.round(x).toString();
+  const p = x.toPrecision(3);
+  // drop trailing zeros of a fraction only (190 stays 190; 2.50 becomes 2.5)
+  return p.includes('.') && !p.includes('e') ? p.replace(/0+$/, '').replace(/\.$/, '') : p;
 }
 
 /** A duration in the unit that suits it: 812 ns, 3.41 us, 27.0 ms, 1.20 s. */
