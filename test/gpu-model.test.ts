@@ -127,3 +127,41 @@ describe('GPU tiles, waves and memory (hand-derived)', () => {
     expect(c.dramBytes).toBe(2 * 2048 + 32 * 128); // both experts' weights
   });
 });
+
+describe('GPU split-K and sustained tensor rate (hand-derived)', () => {
+  // ideal GPU: tile 32 x 32 x 32, 2048 fp16 FLOP/cycle/SM, 1 GHz, DRAM bandwidth negligible
+  const tpath = (k: number, n: number): PathWork => ({ flopsPerRow: 2 * k * n, k, n, weightBytes: k * n * 2, bytesPerRow: (k + n) * 2 });
+  const tensor = (paths: PathWork[], runs: RowRun[]): KernelSpec => ({ name: 't', unit: 'tensor', dtype: 'fp16', paths, runs });
+  const gemm = tensor([tpath(128, 32)], [{ rows: 32, paths: [0], useful: 1 }]);
+
+  it('1 SM: one CTA of 2 x 32 x 32 x 128 / 2048 = 128 cycles, no split (CTAs = SMs)', () => {
+    const c = gpu().cost(gemm);
+    expect(c.cycles).toBe(128);
+    // weights 128 x 32 x 2 + activations 32 x (128 + 32) x 2
+    expect(c.dramBytes).toBe(8192 + 10240);
+  });
+
+  it('4 SMs, 1 CTA: splits = min(floor(4 / 1), ceil(128 / 32)) = 4, 128 / 4 = 32 cycles, + 2 x 4 x 32 x 32 x 4 partial bytes', () => {
+    const c = gpu({ sms: 4 }).cost(gemm);
+    expect(c.cycles).toBe(32);
+    expect(c.dramBytes).toBe(8192 + 10240 + 32768);
+  });
+
+  it('K <= tile.k is not split: K = 32 on 4 SMs stays one CTA of 2 x 32 x 32 x 32 / 2048 = 32 cycles', () => {
+    const c = gpu({ sms: 4 }).cost(tensor([tpath(32, 32)], [{ rows: 32, paths: [0], useful: 1 }]));
+    expect(c.cycles).toBe(32);
+    expect(c.dramBytes).toBe(32 * 32 * 2 + 32 * 64 * 2);
+  });
+
+  it('a kernel with several paths is never split', () => {
+    const c = gpu({ sms: 4 }).cost(tensor([tpath(128, 32), tpath(128, 32)], [{ rows: 32, paths: [0], useful: 1 }]));
+    expect(c.cycles).toBe(128);
+  });
+
+  it('tensorEfficiency 0.5 halves the tensor rate: 128 cycles become 256', () => {
+    const hw = HardwareSystem.parse(idealGpu());
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error('gpu expected');
+    expect(hw.accelerator.tensorEfficiency).toBe(1);
+    expect(createGpuSimt({ ...hw.accelerator, tensorEfficiency: 0.5 }).cost(gemm).cycles).toBe(256);
+  });
+});

@@ -168,12 +168,10 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
   const acc = ctx.hw.spec.accelerator;
   if (acc.kind === 'gpu-simt') {
     const ctas = Math.ceil(w.m / acc.gemmTile.m) * Math.ceil(w.n / acc.gemmTile.n);
-    if (ctas < acc.sms)
-      gaps.push(gap('split-k', `${ctas} CTAs < ${acc.sms} SMs: no split-K / stream-K, one CTA runs the whole K = ${w.k} on one SM`));
     if (w.m < acc.gemmTile.m) gaps.push(gap('small-m', `M = ${w.m} < tile rows ${acc.gemmTile.m}: the padded tile is costed in full (no small-M GEMV kernels)`));
     const weights = w.k * w.n * b;
     const memNs = cost.dramBytes / acc.memBandwidthGBps;
-    if (ctas >= acc.sms && cost.timeNs > memNs * (1 + 1e-9)) {
+    if (ctas >= acc.sms && (acc.tensorEfficiency ?? 1) === 1 && cost.timeNs > memNs * (1 + 1e-9)) {
       const peak = (acc.tensorFlopsPerCyclePerSm[w.dtype] * acc.sms * acc.clockMhz) / 1e6;
       gaps.push(
         gap('tensor-peak', `compute-bound at the dense tensor peak (${peak.toFixed(0)} TFLOP/s at ${acc.clockMhz} MHz): no sustained-clock drop under tensor load, no efficiency below peak`),

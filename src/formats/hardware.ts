@@ -68,6 +68,14 @@ export const GpuSimt = z
     maxWarpsPerSm: count('Resident warps per SM (occupancy limit).'),
     clockMhz: pos('SM clock (MHz); accelerator cycles are counted at this clock.'),
     tensorFlopsPerCyclePerSm: DtypeRate.describe('Dense tensor-core throughput per SM per cycle.'),
+    tensorEfficiency: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(1)
+      .describe(
+        'Share of the dense tensor peak (tensorFlopsPerCyclePerSm) that a well-tuned GEMM sustains (unit-free, 0..1]; scales the tensor rate of every tensor kernel.',
+      ),
     vectorFlopsPerCyclePerSm: pos('CUDA-core fp32 FLOPs per SM per cycle (FMA = 2).'),
     memBandwidthGBps: pos('Sustained device-memory bandwidth (GB/s).'),
     l2Bytes: count('L2 cache capacity (bytes).'),

@@ -16,6 +16,17 @@
  * path used plus activations of active rows at the DRAM bandwidth; the kernel takes the
  * larger of compute and memory time (a roofline per kernel, as in the SCALE-Sim/Timeloop
  * split of compute and memory).
+ *
+ * Sustained tensor rate: tensor kernels run at `tensorEfficiency` x the dense tensor peak
+ * (the share a well-tuned GEMM sustains on the device; 1 = peak).
+ *
+ * Split-K: a single-path tensor kernel whose CTAs (row tiles x column tiles) are fewer than
+ * the SMs splits its K reduction over `splits = min(floor(SMs / CTAs), ceil(K / tile.k))`
+ * CTAs, as cuBLAS/CUTLASS split-K GEMMs do (CUTLASS "split-K serial" / "split-K parallel",
+ * GemmSplitKParallel + reduction kernel): each CTA runs K / splits, and when splits > 1 every
+ * split writes an M x N fp32 partial that a reduction reads back, adding
+ * 2 x splits x M x N x 4 bytes to the DRAM traffic. The split is taken only when it shortens
+ * the kernel (a memory-bound kernel is not split). Multi-path (divergent) kernels are not split.
  */
 import type { GpuSimt } from '../../formats/hardware.js';
 import type { AcceleratorModel, KernelCost, KernelSpec } from '../types.js';
@@ -28,7 +39,9 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
   function cost(kernel: KernelSpec): KernelCost {
     const tensor = kernel.unit === 'tensor';
     const g = tensor ? tile.m : spec.warpSize;
-    const rate = tensor ? spec.tensorFlopsPerCyclePerSm[kernel.dtype] : spec.vectorFlopsPerCyclePerSm;
+    const rate = tensor
+      ? spec.tensorFlopsPerCyclePerSm[kernel.dtype] * (spec.tensorEfficiency ?? 1)
+      : spec.vectorFlopsPerCyclePerSm;
     const paths = kernel.paths;
     const nested = kernel.nestedPaths === true;
     // cycles and issued FLOP slots of one full unit on each path
@@ -154,11 +167,30 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
 
     let weightBytes = 0;
     for (let p = 0; p < paths.length; p++) if (used[p]) weightBytes += paths[p]!.weightBytes;
-    const dramBytes = weightBytes + actBytes;
-    const computeCycles =
-      maxCycles > 0 ? Math.max(maxCycles, Math.ceil(sumCycles / (spec.sms * maxCycles) - 1e-9) * maxCycles) : 0;
-    const memCycles = dramBytes / dramBytesPerCycle;
-    const cycles = Math.max(computeCycles, memCycles);
+    // roofline of the kernel for a CTA quantum q and extra DRAM traffic
+    const roofline = (q: number, extraBytes: number) => {
+      const bytes = weightBytes + actBytes + extraBytes;
+      const compute = q > 0 ? Math.max(q, Math.ceil(sumCycles / (spec.sms * q) - 1e-9) * q) : 0;
+      return { bytes, cycles: Math.max(compute, bytes / dramBytesPerCycle) };
+    };
+    let best = roofline(maxCycles, 0);
+    // split-K (single-path tensor kernels only): fill idle SMs by splitting the K reduction,
+    // when it pays: a tuned library does not split a kernel that memory bounds anyway
+    if (tensor && paths.length === 1 && units > 0) {
+      const p = paths[0]!;
+      const ctas = units * Math.ceil(p.n / tile.n);
+      const splits = ctas < spec.sms ? Math.max(1, Math.min(Math.floor(spec.sms / ctas), Math.ceil(p.k / tile.k))) : 1;
+      if (splits > 1) {
+        let rowsM = 0;
+        for (const run of kernel.runs) if (run.rows > 0 && run.paths.length > 0) rowsM += run.rows;
+        // each CTA runs K / splits (the total work, sumCycles, is unchanged); fp32 partials are
+        // written and read back by the reduction
+        const split = roofline(maxCycles / splits, 2 * splits * rowsM * p.n * 4);
+        if (split.cycles < best.cycles) best = split;
+      }
+    }
+    const dramBytes = best.bytes;
+    const cycles = best.cycles;
     const flopPj = tensor ? spec.energy.tensorFlopPj : spec.energy.vectorFlopPj;
     return {
       cycles,
