@@ -379,3 +379,23 @@ describe('execution modes: eager dispatch, bare CUDA launches, CUDA graph replay
     await expect(run(f, { strategy: 'mask', mode: 'graph' })).rejects.toThrow(/graph mode replays CUDA graphs and needs a gpu-simt accelerator/);
   });
 });
+
+describe('eager dispatch by op kind', () => {
+  it('a matmul op costs its own dispatch; elementwise ops the generic one', async () => {
+    const h = idealGpu({ dispatchNs: 100 }) as { host: Record<string, unknown> };
+    h.host.dispatchNsByOp = { matmul: 300 };
+    const net = {
+      format: 'dynsim-network',
+      version: 1,
+      id: 'mix',
+      dtype: 'fp16',
+      layers: [lin('a'), { kind: 'elementwise', name: 'r', shape: [32], flopsPerElement: 32 }],
+    };
+    const files = writeInputs({ 'net.json': net, 'hw.json': h, 't.jsonl': trace('mix', [], [{}]) });
+    // batch of 1: a (matmul) issued at 300, runs 32 ns (one padded tile) -> 332;
+    // r (elementwise, 32 rows x 32 FLOPs = 1 warp of 32 cycles) issued at 400 -> 432
+    const m = (await run(files, { strategy: 'static', batch: 1 })).metrics;
+    expect(m.totalTimeNs).toBe(432);
+    expect(m.utilization.host).toBeCloseTo(400 / 432, 12);
+  });
+});

@@ -13,6 +13,7 @@
  * (steady state: the larger of the two per unit) for eager/cuda; graph nodes run in order on
  * the device, so node cost and kernel time add. `single` adds issue and kernel time.
  */
+import { eagerIssueNs, type HostOp } from '../hardware/host.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,7 +84,10 @@ interface LaunchParams {
   syncNs: number | null;
   graphNodeNs: number | null;
   notifyNs: number;
-  eagerIssueNs: number;
+  /** Eager issue cost of an op of this kind. */
+  eagerIssueNs: (op: HostOp) => number;
+  /** Whether the host lists a dispatch cost of its own for this op kind. */
+  hasOpDispatch: (op: HostOp) => boolean;
 }
 
 function launchParams(spec: HardwareSystem, accel: AcceleratorModel): LaunchParams {
@@ -94,7 +98,8 @@ function launchParams(spec: HardwareSystem, accel: AcceleratorModel): LaunchPara
     syncNs: acc.kind === 'gpu-simt' ? acc.syncNs : null,
     graphNodeNs: acc.kind === 'gpu-simt' ? acc.graphNodeNs : null,
     notifyNs,
-    eagerIssueNs: Math.max(spec.host.dispatchNs, accel.launchNs),
+    eagerIssueNs: (op) => eagerIssueNs(spec.host, accel.launchNs, op),
+    hasOpDispatch: (op) => op !== 'other' && spec.host.dispatchNsByOp?.[op] !== undefined,
   };
 }
 
@@ -111,7 +116,7 @@ const summary = (c: KernelCost): KernelSummary => ({
 const us = (ns: number) => `${(ns / 1000).toPrecision(3)} us`;
 
 /** One op (kernel) issued in the case's mode and timed in the case's way. */
-function perOp(kernelNs: number, c: MeasurementCase, lp: LaunchParams, gaps: Gap[]): { ns: number; components: Component[]; formula: string } {
+function perOp(kernelNs: number, c: MeasurementCase, lp: LaunchParams, gaps: Gap[], hostOp: HostOp = 'other'): { ns: number; components: Component[]; formula: string } {
   const k: Component = { name: 'kernel', ns: kernelNs };
   if (c.mode === 'graph') {
     const node = lp.graphNodeNs ?? 0;
@@ -123,8 +128,8 @@ function perOp(kernelNs: number, c: MeasurementCase, lp: LaunchParams, gaps: Gap
     }
     return { ns: node + kernelNs, components: comps, formula: 'graph node + kernel (nodes run in order on the device)' };
   }
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs : lp.launchNs;
-  const name = c.mode === 'eager' ? 'eager issue max(dispatchNs, kernelLaunchNs)' : 'kernel launch';
+  const issue = c.mode === 'eager' ? lp.eagerIssueNs(hostOp) : lp.launchNs;
+  const name = c.mode === 'eager' ? `eager issue max(dispatchNs${hostOp === 'other' ? '' : `ByOp.${hostOp}`}, kernelLaunchNs)` : 'kernel launch';
   const comps: Component[] = [{ name, ns: issue }, k];
   if (c.timing === 'single') return { ns: issue + kernelNs, components: comps, formula: 'issue + kernel' };
   return { ns: Math.max(issue, kernelNs), components: comps, formula: 'max(issue, kernel) (host issue overlaps device work)' };
@@ -180,8 +185,8 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
     if (w.cache !== 'cold' && weights <= acc.l2Bytes)
       gaps.push(gap('l2-residency', `weights (${(weights / 2 ** 20).toFixed(1)} MiB) fit in L2 and may stay resident across repeats: the model streams them from DRAM every op`));
   }
-  const op = perOp(cost.timeNs, c, lp, gaps);
-  if (c.mode === 'eager' && op.components[0]!.ns >= cost.timeNs)
+  const op = perOp(cost.timeNs, c, lp, gaps, 'matmul');
+  if (c.mode === 'eager' && op.components[0]!.ns >= cost.timeNs && !lp.hasOpDispatch('matmul'))
     gaps.push(gap('eager-dispatch', 'eager per-op host cost is host.dispatchNs (measured on a tiny elementwise op) for every op; GEMM (cuBLAS) dispatch is not distinguished'));
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost) };
 }
@@ -202,8 +207,9 @@ function copy(w: Of<'copy'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
   const gaps: Gap[] = [];
   if (w.op !== 'device-copy')
     gaps.push(gap('copy-access', `${w.op} rows are costed as streamed bytes at the DRAM bandwidth (no row-granularity access, DRAM latency or L2 effects)`));
-  const op = perOp(cost.timeNs, c, lp, gaps);
-  if (c.mode === 'eager' && op.components[0]!.ns >= cost.timeNs)
+  const hostOp: HostOp = w.op === 'gather' ? 'gather' : w.op === 'scatter' ? 'scatter' : 'other';
+  const op = perOp(cost.timeNs, c, lp, gaps, hostOp);
+  if (c.mode === 'eager' && op.components[0]!.ns >= cost.timeNs && !lp.hasOpDispatch(hostOp))
     gaps.push(gap('eager-dispatch', `eager per-op host cost is host.dispatchNs for every op; ${w.op === 'device-copy' ? 'copy_' : w.op === 'gather' ? 'index_select' : 'index_copy_'} dispatch is not distinguished`));
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost) };
 }
@@ -216,7 +222,7 @@ function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimu
       if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
       return { simulated: 0, simulatedNs: node, formula: 'graphNodeNs per node', components: [{ name: 'graph node', ns: node }], gaps };
     }
-    const issue = c.mode === 'eager' ? lp.eagerIssueNs : lp.launchNs;
+    const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
     return {
       simulated: 0,
       simulatedNs: issue,
@@ -233,7 +239,7 @@ function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimu
   const sync = lp.syncNs ?? lp.launchNs + lp.notifyNs;
   if (lp.syncNs === null) gaps.push(gap('launch-latency', 'the accelerator has no launch + sync latency; priced as launch + notify'));
   gaps.push(gap('engine-sync',
-    `the replay engine does not use syncNs: it charges a launch followed by a host wait as issue + notify = ${us((c.mode === 'eager' ? lp.eagerIssueNs : lp.launchNs) + lp.notifyNs)} (no launch-to-completion latency)`,
+    `the replay engine does not use syncNs: it charges a launch followed by a host wait as issue + notify = ${us((c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs) + lp.notifyNs)} (no launch-to-completion latency)`,
   ));
   if (c.mode === 'graph') {
     gaps.push(gap('graph-launch', 'no graph-launch cost in the hardware format: the graph launch + sync priced as syncNs'));
@@ -245,7 +251,7 @@ function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimu
       gaps,
     };
   }
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs : lp.launchNs;
+  const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
   // syncNs is one launch + sync; in eager mode the launch part is the eager issue instead
   const first = c.mode === 'eager' ? issue + (sync - lp.launchNs) : sync;
   return {
@@ -263,7 +269,7 @@ function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimu
 function control(w: Of<'control'>, c: MeasurementCase, ctx: SimContext, lp: LaunchParams): CaseSimulation {
   const gaps: Gap[] = [];
   const spec = ctx.hw.spec;
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs : lp.launchNs;
+  const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
   const issueName = c.mode === 'eager' ? 'eager issue' : 'kernel launch';
   const node = lp.graphNodeNs ?? 0;
   const m = w.mechanism;

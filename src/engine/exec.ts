@@ -8,6 +8,8 @@
  */
 import type { HardwareSystem } from '../formats/hardware.js';
 import { DynsimError } from '../util/errors.js';
+import { eagerIssueNs, type HostOp } from '../hardware/host.js';
+import type { Layer } from '../formats/network.js';
 import type { Decision } from '../formats/trace.js';
 import type { AcceleratorModel, KernelCost, KernelSpec, RowRun } from '../hardware/types.js';
 import type { ResolvedGate, ResolvedNetwork } from '../network/resolve.js';
@@ -89,9 +91,9 @@ export class Machine {
   readonly total = new Tally();
   readonly byGate = new Map<string, Tally>();
   readonly byLayer = new Map<string, Tally>();
-  /** Host time to issue one kernel: the framework's eager dispatch, a bare CUDA launch, or
-   * nothing inside a replayed graph. */
-  readonly issueNs: number;
+  /** Host time to issue one kernel, by op kind: the framework's eager dispatch, a bare CUDA
+   * launch, or nothing inside a replayed graph. */
+  readonly issueNs: Record<HostOp, number>;
   /** Graph mode: host time to launch a graph, and the device time each node adds. */
   readonly graphLaunchNs: number;
   readonly nodeNs: number;
@@ -158,7 +160,8 @@ export class Machine {
         path: 'accelerator.kind',
         message: `graph mode replays CUDA graphs and needs a gpu-simt accelerator, got ${acc.kind}`,
       });
-    this.issueNs = mode === 'eager' ? Math.max(hw.host.dispatchNs, accel.launchNs) : mode === 'cuda' ? accel.launchNs : 0;
+    const issue = (op: HostOp) => (mode === 'eager' ? eagerIssueNs(hw.host, accel.launchNs, op) : mode === 'cuda' ? accel.launchNs : 0);
+    this.issueNs = { matmul: issue('matmul'), gather: issue('gather'), scatter: issue('scatter'), other: issue('other') };
     this.graphLaunchNs = mode === 'graph' ? accel.launchNs : 0;
     this.nodeNs = mode === 'graph' && acc.kind === 'gpu-simt' ? acc.graphNodeNs : 0;
     this.notifyNs = hw.host.notify === 'polling' ? hw.host.pollIntervalNs / 2 : hw.host.interruptLatencyNs;
@@ -192,6 +195,8 @@ export class Machine {
 /** Where a kernel's costs are counted: its category, layer and gate, with the scope's tally. */
 export interface KernelTag {
   readonly category: KernelCategory;
+  /** Op kind for the host's dispatch cost (regroup copies: decided per kernel by its name). */
+  readonly op: HostOp;
   /** Layer name for per-layer metrics. */
   readonly layer?: string;
   readonly gate?: string;
@@ -221,13 +226,14 @@ export interface NetTags {
 
 function buildTags(net: ResolvedNetwork, controller: readonly (ResolvedGate | undefined)[]): NetTags {
   const all: KernelTag[] = [];
-  const mk = (category: KernelCategory, key: string, layer?: string, gate?: string): KernelTag => {
-    const t: KernelTag = { category, key, layer, gate, tally: new Tally() };
+  const mk = (category: KernelCategory, key: string, layer?: string, gate?: string, kind?: Layer['kind']): KernelTag => {
+    const op: HostOp = kind === 'linear' || kind === 'conv2d' || kind === 'attention' ? 'matmul' : 'other';
+    const t: KernelTag = { category, op, key, layer, gate, tally: new Tally() };
     all.push(t);
     return t;
   };
   const tags: NetTags = {
-    layer: net.spec.layers.map((l, i) => mk('compute', `L${i}`, l.name, controller[i]?.gate.id)),
+    layer: net.spec.layers.map((l, i) => mk('compute', `L${i}`, l.name, controller[i]?.gate.id, l.kind)),
     decider: [],
     head: [],
     expert: [],
@@ -238,13 +244,13 @@ function buildTags(net: ResolvedNetwork, controller: readonly (ResolvedGate | un
     all,
   };
   net.gates.forEach(({ gate }, gi) => {
-    tags.decider[gi] = gate.decider.map((l, k) => mk('decider', `D${gi}:${k}`, `${gate.id}/${l.name}`, gate.id));
+    tags.decider[gi] = gate.decider.map((l, k) => mk('decider', `D${gi}:${k}`, `${gate.id}/${l.name}`, gate.id, l.kind));
     tags.head[gi] =
       gate.kind === 'exit'
-        ? gate.exits.map((e, x) => e.head.map((l, k) => mk('head', `H${gi}:${x}:${k}`, `${gate.id}/${l.name}`, gate.id)))
+        ? gate.exits.map((e, x) => e.head.map((l, k) => mk('head', `H${gi}:${x}:${k}`, `${gate.id}/${l.name}`, gate.id, l.kind)))
         : [];
     tags.expert[gi] =
-      gate.kind === 'moe' ? gate.expert.map((l, k) => mk('compute', `E${gi}:${k}`, `${gate.id}/${l.name}`, gate.id)) : [];
+      gate.kind === 'moe' ? gate.expert.map((l, k) => mk('compute', `E${gi}:${k}`, `${gate.id}/${l.name}`, gate.id, l.kind)) : [];
     tags.copy[gi] = mk('regroup', `C${gi}`, undefined, gate.id);
     tags.control[gi] = new Tally();
   });
@@ -280,7 +286,8 @@ export class Exec {
 
   /** Prices a kernel and places it: the host issues it, the accelerator runs it in order. */
   kernel(spec: KernelSpec, tag: KernelTag): void {
-    this.place(this.m.accel.cost(spec), tag);
+    const op: HostOp = tag.category === 'regroup' ? (spec.name.startsWith('scatter') ? 'scatter' : 'gather') : tag.op;
+    this.place(this.m.accel.cost(spec), tag, op);
   }
 
   /** Like `kernel`, for a spec fully determined by the tag's scope and the batch's row states. */
@@ -342,14 +349,14 @@ export class Exec {
     if (m.resident.length >= m.residentCapacity) m.resident.shift();
     m.resident.push(key);
     const dur = m.configLoadNs + weightBytes / m.dramBytesPerNs;
-    const start = this.advance(dur, tag);
+    const start = this.advance(dur, tag, 'other');
     m.recorder?.add({ track: 'accelerator', name: `configure:${tag.layer ?? tag.key}`, category: 'reconfiguration', startNs: start, durNs: dur, gate: tag.gate });
     tag.tally.reconfigurations++;
     tag.tally.reconfigurationNs += dur;
   }
 
-  private place(cost: KernelCost, tag: KernelTag): void {
-    const start = this.advance(cost.timeNs, tag);
+  private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op): void {
+    const start = this.advance(cost.timeNs, tag, op);
     if (this.m.recorder?.recording)
       this.m.recorder.add({
         track: 'accelerator',
@@ -366,15 +373,16 @@ export class Exec {
 
   /** The host issues a command; the accelerator runs it for `durationNs` in order. Returns
    * when it started. */
-  private advance(durationNs: number, tag: KernelTag): number {
+  private advance(durationNs: number, tag: KernelTag, op: HostOp): number {
     const m = this.m;
     if (m.mode === 'graph' && !m.segmentOpen) {
       m.hostT += m.graphLaunchNs;
       m.hostBusyNs += m.graphLaunchNs;
       m.segmentOpen = true;
     }
-    m.hostT += m.issueNs;
-    m.hostBusyNs += m.issueNs;
+    const issue = m.issueNs[op];
+    m.hostT += issue;
+    m.hostBusyNs += issue;
     const start = Math.max(m.accelT, m.hostT) + m.nodeNs;
     this.firstStartNs ??= start;
     const gap = start - m.accelT;

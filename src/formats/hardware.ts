@@ -20,6 +20,14 @@ export const HostCpu = z
     dispatchNs: nonneg(
       'Framework dispatch cost per operator launched from the host in eager mode (ns).',
     ),
+    dispatchNsByOp: z
+      .strictObject({
+        matmul: nonneg('GEMM-like ops: linear, conv2d, attention (cuBLAS / cuDNN dispatch).').optional(),
+        gather: nonneg('Row gather (index_select) of regrouping strategies.').optional(),
+        scatter: nonneg('Row scatter (index_copy_) of regrouping strategies.').optional(),
+      })
+      .optional()
+      .describe('Eager per-op dispatch by op kind (ns); an op kind not listed costs dispatchNs.'),
     notify: z
       .enum(['polling', 'interrupt'])
       .default('polling')
