@@ -30,6 +30,19 @@ describe('dynsim compare and the planned strategy', () => {
     expect(rerun.metrics.totalTimeNs).toBe(r.planned.summary.totalTimeNs);
   });
 
+  it('MoE on h100: the emitted plan replays to the planned time with run --plan', async () => {
+    const dir = tmpDir();
+    const planFile = join(dir, 'moe-plan.json');
+    const c = await runCli(['compare', '--network', 'switch-moe', '--synthetic', '32', '--seed', '5', '--emit-plan', planFile, '--json']);
+    expect(c.exitCode).toBe(0);
+    const r = JSON.parse(c.stdout) as { planned: { summary: { totalTimeNs: number } }; strategies: { strategy: string; totalTimeNs: number }[] };
+    const best = Math.min(...r.strategies.filter((s) => s.strategy !== 'planned').map((s) => s.totalTimeNs));
+    expect(r.planned.summary.totalTimeNs).toBeLessThanOrEqual(best);
+    const rerun = await runCli(['run', '--network', 'switch-moe', '--synthetic', '32', '--seed', '5', '--plan', planFile, '--json']);
+    expect(rerun.exitCode).toBe(0);
+    expect((JSON.parse(rerun.stdout) as { metrics: { totalTimeNs: number } }).metrics.totalTimeNs).toBe(r.planned.summary.totalTimeNs);
+  });
+
   it('MoE on a spatial array: multi-kernel is a candidate, device-branch is not', async () => {
     const r = await compareStrategies({ network: 'switch-moe', hw: 'tpu-128', synthetic: 16, seed: 3, noSearch: true });
     const names = r.strategies.map((s) => s.strategy);
