@@ -253,3 +253,16 @@ describe('validate knows every dynsim file', () => {
     expect(r.stdout).toMatch(/11 measurement cases/);
   });
 });
+
+describe('run on a recorded trace', () => {
+  it('takes the network from the trace header when it is a bundled preset', async () => {
+    const t = join(tmpDir(), 't.jsonl');
+    await runCli(['gen-trace', '--network', 'msdnet', '--samples', '16', '-o', t]);
+    const r = await runCli(['run', '--trace', t, '--json']);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as { config: { network: string } }).config.network).toBe('msdnet');
+    const wrong = await runCli(['run', '--trace', t, '--network', 'skip-rnn']);
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toMatch(/network: expected "skip-rnn"/);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { DynsimError } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { loadHardware, loadNetwork, readJsonFile, type InMemoryDocument } from '../formats/load.js';
+import { listPresets, loadHardware, loadNetwork, readJsonFile, type InMemoryDocument } from '../formats/load.js';
 import { validateWith } from '../formats/validate.js';
 import { Plan, checkPlanAgainstNetwork } from '../formats/plan.js';
 import { createAccelerator } from '../hardware/registry.js';
@@ -108,7 +108,15 @@ export const RUN_DEFAULTS = {
 };
 
 export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
-  const net = loadNetwork(o.networkDocument ?? o.network ?? RUN_DEFAULTS.network);
+  if (o.trace !== undefined && o.synthetic !== undefined)
+    throw new DynsimError('E_USAGE', { message: 'give either a trace file or --synthetic N, not both' });
+  // a recorded trace names its network: without --network, use the bundled preset of that id
+  const traceSource = o.trace !== undefined ? await JsonlTraceSource.open(o.trace) : undefined;
+  const headerNetwork =
+    traceSource && o.network === undefined && o.networkDocument === undefined && listPresets('networks').includes(traceSource.header.network)
+      ? traceSource.header.network
+      : undefined;
+  const net = loadNetwork(o.networkDocument ?? o.network ?? headerNetwork ?? RUN_DEFAULTS.network);
   const hw = loadHardware(o.hwDocument ?? o.hw ?? RUN_DEFAULTS.hw);
   const accel = createAccelerator(hw.spec.accelerator);
   const seed = o.seed ?? RUN_DEFAULTS.seed;
@@ -124,14 +132,11 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     checkPlanAgainstNetwork({ format: 'dynsim-plan', version: 1, network: net.spec.id, default: strategy, gates: o.plan }, net);
     plan = { ...plan, ...o.plan };
   }
-  if (o.trace !== undefined && o.synthetic !== undefined)
-    throw new DynsimError('E_USAGE', { message: 'give either a trace file or --synthetic N, not both' });
   let source: TraceSource;
   let samplesTotal: number | undefined;
-  if (o.trace !== undefined) {
-    const src = await JsonlTraceSource.open(o.trace);
-    source = src;
-    samplesTotal = src.header.samples;
+  if (traceSource) {
+    source = traceSource;
+    samplesTotal = traceSource.header.samples;
   } else {
     const raw = o.specFile ? readJsonFile(o.specFile) : {};
     const spec = resolveSyntheticSpec(raw, o.specFile);
