@@ -165,3 +165,28 @@ describe('GPU split-K and sustained tensor rate (hand-derived)', () => {
     expect(createGpuSimt({ ...hw.accelerator, tensorEfficiency: 0.5 }).cost(gemm).cycles).toBe(256);
   });
 });
+
+describe('empty warps (launched without work)', () => {
+  const withEmpty = (sms: number) => {
+    const hw = HardwareSystem.parse({ ...idealGpu({ sms }), accelerator: { ...(idealGpu({ sms }).accelerator as object), emptyWarpCycles: 10 } });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error();
+    return createGpuSimt(hw.accelerator);
+  };
+  const runs: RowRun[] = [
+    { rows: 32, paths: [0], useful: 1 },
+    { rows: 64, paths: [], useful: 1 },
+  ];
+
+  it('each empty warp adds its cycles on the SMs: 1 SM, one 100-cycle warp + 2 empty = 120', () => {
+    expect(withEmpty(1).cost(vector([vpath(100)], runs)).cycles).toBe(120);
+  });
+
+  it('on 2 SMs the empty warps hide beside the working one: 100 cycles', () => {
+    expect(withEmpty(2).cost(vector([vpath(100)], runs)).cycles).toBe(100);
+  });
+
+  it('a kernel of only empty warps still costs them: 3 x 10 cycles on 1 SM', () => {
+    expect(withEmpty(1).cost(vector([vpath(100)], [{ rows: 96, paths: [], useful: 1 }])).cycles).toBe(30);
+    expect(gpu().cost(vector([vpath(100)], [{ rows: 96, paths: [], useful: 1 }])).cycles).toBe(0); // default 0
+  });
+});

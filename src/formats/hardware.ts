@@ -85,6 +85,9 @@ export const GpuSimt = z
         'Share of the dense tensor peak (tensorFlopsPerCyclePerSm) that a well-tuned GEMM sustains (unit-free, 0..1]; scales the tensor rate of every tensor kernel.',
       ),
     vectorFlopsPerCyclePerSm: pos('CUDA-core fp32 FLOPs per SM per cycle (FMA = 2).'),
+    emptyWarpCycles: nonneg(
+      'SM cycles a launched warp (vector kernels) or CTA (tensor kernels) costs when none of its lanes has work: it is scheduled, finds nothing and exits.',
+    ).default(0),
     memBandwidthGBps: pos('Sustained device-memory bandwidth (GB/s).'),
     l2Bytes: count('L2 cache capacity (bytes).'),
     l2BandwidthGBps: pos('L2 bandwidth (GB/s).'),

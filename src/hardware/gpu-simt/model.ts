@@ -54,6 +54,7 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const used = new Uint8Array(paths.length);
 
     let units = 0;
+    let emptyUnits = 0;
     let divergentUnits = 0;
     let sumCycles = 0;
     let maxCycles = 0;
@@ -104,7 +105,7 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
         issued += s;
         active += uActive;
         padding += (s / g) * (g - uRows);
-      }
+      } else emptyUnits++;
       uRows = 0;
       uActive = 0;
       uMixed = false;
@@ -158,7 +159,7 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
           if (q > maxCycles) maxCycles = q;
           issued += whole * s;
           active += whole * g * rowFlops;
-        }
+        } else emptyUnits += whole;
         rows -= whole * g;
       }
       if (rows > 0) join(rows);
@@ -167,10 +168,16 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
 
     let weightBytes = 0;
     for (let p = 0; p < paths.length; p++) if (used[p]) weightBytes += paths[p]!.weightBytes;
+    // launched warps / CTAs without work still cost their scheduling and exit (E1 compact_sorted
+    // vs compact_grid on the H100: the extra empty warps of the sorted layout cost linearly)
+    // they fill the SM time the last wave leaves idle before they lengthen the kernel
+    const emptyCycles = emptyUnits * spec.emptyWarpCycles * (tensor ? Math.ceil((paths[0]?.n ?? 0) / tile.n) || 1 : 1);
     // roofline of the kernel for a CTA quantum q and extra DRAM traffic
     const roofline = (q: number, extraBytes: number) => {
       const bytes = weightBytes + actBytes + extraBytes;
-      const compute = q > 0 ? Math.max(q, Math.ceil(sumCycles / (spec.sms * q) - 1e-9) * q) : 0;
+      const waves = q > 0 ? Math.max(q, Math.ceil(sumCycles / (spec.sms * q) - 1e-9) * q) : 0;
+      const slack = waves * spec.sms - sumCycles;
+      const compute = waves + Math.max(0, emptyCycles - slack) / spec.sms;
       return { bytes, cycles: Math.max(compute, bytes / dramBytesPerCycle) };
     };
     let best = roofline(maxCycles, 0);
