@@ -192,6 +192,23 @@ export class Machine {
   }
 }
 
+/** Useful FLOPs of a masked kernel, computed from the batch (its slots' decisions). */
+export type UsefulFlops = (x: Exec) => number;
+
+/**
+ * One kernel of a batch as placed: its cost, where it is counted, how the host issues it and,
+ * for a masked kernel, how to compute its useful FLOPs. When every strategy of a run emits
+ * work that depends on the batch's size alone (their `replayable` says so), the engine keeps
+ * a batch's entries and places the next batch of that size from them, in the same order and
+ * with the same arithmetic, instead of walking the program again.
+ */
+export interface TapeEntry {
+  readonly cost: KernelCost;
+  readonly tag: KernelTag;
+  readonly op: HostOp;
+  readonly useful: UsefulFlops | undefined;
+}
+
 /** Where a kernel's costs are counted: its category, layer and gate, with the scope's tally. */
 export interface KernelTag {
   readonly category: KernelCategory;
@@ -304,11 +321,12 @@ export class Exec {
   /**
    * A kernel whose cost structure (rows, paths) is fixed by `key` and the batch's row states,
    * while which results are needed varies: the structure is priced once, the useful FLOPs
-   * are given. Used by masking, where every row computes whatever the decisions.
+   * are given, as a function of the batch (so a replayed tape can recompute them). Used by
+   * masking, where every row computes whatever the decisions.
    */
-  kernelMasked(spec: () => KernelSpec, usefulFlops: number, tag: KernelTag): void {
+  kernelMasked(spec: () => KernelSpec, usefulFlops: UsefulFlops, tag: KernelTag): void {
     const c = this.m.cached(this.memo(), `M${tag.key}`, spec);
-    this.place({ ...c, usefulFlops }, tag);
+    this.place(c, tag, tag.op, usefulFlops(this), usefulFlops);
   }
 
   /** A kernel fully determined by `key` alone (e.g. a layer over a dense sub-batch of n rows). */
@@ -319,6 +337,8 @@ export class Exec {
   private sig: string | null = null;
   /** Per gate index: summed needed share of the alive samples (skip/channel); reset at exits. */
   readonly shareCache = new Map<number, number>();
+  /** Per MoE gate index: tokens of the alive samples routed to each expert; reset at exits. */
+  readonly expertLoads = new Map<number, number[]>();
 
   /** Signature of the row states of the batch (changes only at exits). */
   stateSig(): string {
@@ -339,6 +359,7 @@ export class Exec {
   configure(tag: KernelTag, variant: string, weightBytes: number): void {
     const m = this.m;
     if (!m.spatial) return;
+    this.tapeUnusable = true;
     const key = `${tag.key}#${variant}`;
     const at = m.resident.indexOf(key);
     if (at >= 0) {
@@ -355,7 +376,24 @@ export class Exec {
     tag.tally.reconfigurationNs += dur;
   }
 
-  private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op): void {
+  /**
+   * Records the kernels of a batch as they are placed, when the engine asks (see TapeEntry);
+   * any other kind of work (synchronisations, transfers, reconfigurations, exits) marks the
+   * tape unusable.
+   */
+  tape: TapeEntry[] | undefined;
+  tapeUnusable = false;
+
+  /** Places the kernels of a tape recorded on a batch of the same size. */
+  replay(tape: readonly TapeEntry[]): void {
+    for (let k = 0; k < tape.length; k++) {
+      const e = tape[k]!;
+      this.place(e.cost, e.tag, e.op, e.useful === undefined ? e.cost.usefulFlops : e.useful(this));
+    }
+  }
+
+  private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
+    this.tape?.push({ cost, tag, op, useful });
     const start = this.advance(cost.timeNs, tag, op);
     if (this.m.recorder?.recording)
       this.m.recorder.add({
@@ -366,9 +404,9 @@ export class Exec {
         durNs: cost.timeNs,
         gate: tag.gate,
         activeShare: cost.issuedSlotFlops > 0 ? cost.activeFlops / cost.issuedSlotFlops : 1,
-        maskedFlops: cost.activeFlops - cost.usefulFlops,
+        maskedFlops: cost.activeFlops - usefulFlops,
       });
-    tag.tally.addKernel(cost, tag.category);
+    tag.tally.addKernel(cost, tag.category, usefulFlops);
   }
 
   /** The host issues a command; the accelerator runs it for `durationNs` in order. Returns
@@ -402,6 +440,7 @@ export class Exec {
 
   /** The host waits until the accelerator has drained and it has been notified. */
   sync(gate: string): void {
+    this.tapeUnusable = true;
     const m = this.m;
     if (m.syncAt === null) m.syncAt = m.accelT;
     m.segmentOpen = false; // the host must launch the rest of the work anew
@@ -413,6 +452,7 @@ export class Exec {
 
   /** Moves `bytes` device -> host over the link; the host waits for it. */
   transfer(bytes: number): void {
+    this.tapeUnusable = true;
     const m = this.m;
     const l = m.hw.link;
     const start = Math.max(m.linkT, m.hostT);
@@ -425,6 +465,7 @@ export class Exec {
 
   /** The host evaluates a gate decision; counts one control transfer for the gate. */
   decide(gate: string): void {
+    this.tapeUnusable = true;
     const m = this.m;
     m.recorder?.add({ track: 'host', name: `decide:${gate}`, category: 'decision', startNs: m.hostT, durNs: m.hw.host.decisionLatencyNs, gate });
     m.hostT += m.hw.host.decisionLatencyNs;
@@ -442,8 +483,10 @@ export class Exec {
 
   /** Samples at `slotIdx` leave at exit `exitIndex`; they complete now unless masked. */
   exitSamples(slotIdx: readonly number[], exitIndex: number, newState: RowState): void {
+    this.tapeUnusable = true;
     this.sig = null;
     this.shareCache.clear();
+    this.expertLoads.clear();
     this.memoMap = null;
     for (const i of slotIdx) {
       const s = this.slots[i]!;

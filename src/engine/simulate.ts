@@ -14,7 +14,7 @@ import { getStrategy } from '../strategy/registry.js';
 import type { Strategy, StrategyKind } from '../strategy/types.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
 import { Batcher, type BatchingOptions, type FormedBatch } from './batching.js';
-import { Exec, Machine, RowState, netShapes, type AnytimeClock, type ExecutionMode, type NetShapes, type Slot } from './exec.js';
+import { Exec, Machine, RowState, netShapes, type AnytimeClock, type ExecutionMode, type NetShapes, type Slot, type TapeEntry } from './exec.js';
 import { DynsimError } from '../util/errors.js';
 import { buildProgram, type Step } from './program.js';
 import type { TimelineRecorder } from './timeline.js';
@@ -40,6 +40,9 @@ export interface EngineConfig {
   lean?: boolean;
   /** How the host issues kernels. @default 'eager' */
   mode?: ExecutionMode;
+  /** Replay recorded batches where the strategies allow it (see TapeEntry); false walks the
+   * program for every batch (tests compare the two). @default true */
+  replay?: boolean;
 }
 
 /** One completed sample, for per-sample exports. */
@@ -123,6 +126,10 @@ export class Engine {
       utilization: new UtilizationSeries(),
     };
     this.exitCountLists = Object.values(exitCounts);
+    // a batch's kernels depend on its size alone when every gate's strategy says so; a timeline
+    // records every kernel as it is placed and anytime exits change the batch: no tapes then
+    const replayable = net.gates.every((g) => this.strategies.get(g.gate.id)!.replayable?.(g) === true);
+    this.tapes = replayable && cfg.replay !== false && !cfg.recorder && !cfg.anytime ? new Map() : undefined;
     if (cfg.anytime) {
       if (cfg.budgetNs === undefined)
         throw new DynsimError('E_USAGE', { message: 'anytime prediction needs a latency budget (--budget-ns)' });
@@ -134,6 +141,8 @@ export class Engine {
 
   private readonly anytime: AnytimeClock | undefined;
   private readonly exitCountLists: number[][];
+  /** Recorded batches by batch size (see TapeEntry); undefined when batches cannot be replayed. */
+  private readonly tapes: Map<number, TapeEntry[]> | undefined;
 
   push(s: SampleRecord): void {
     this.batcher.push(s, this.ready);
@@ -177,6 +186,34 @@ export class Engine {
     cfg.recorder?.beginBatch(out.batches, slots[0]?.index ?? 0, slots[slots.length - 1]?.index ?? 0);
     const x = new Exec(machine, cfg.net, this.sh, slots);
     x.anytime = this.anytime;
+    const tape = this.tapes?.get(slots.length);
+    if (tape) x.replay(tape);
+    else {
+      if (this.tapes) x.tape = [];
+      this.walkProgram(x);
+      if (this.tapes && !x.tapeUnusable) this.tapes.set(slots.length, x.tape!);
+      x.tape = undefined;
+    }
+    const start = x.firstStartNs ?? machine.accelT;
+    out.utilization.add(start, machine.accelT, machine.accelBusyNs - busyBefore);
+    out.samples += slots.length;
+    out.batches++;
+    if (cfg.lean) return;
+    for (const s of slots) {
+      if (Number.isNaN(s.doneNs)) s.doneNs = machine.accelT;
+      if (Number.isNaN(s.arrivalNs)) s.arrivalNs = start; // offline: latency from the batch start
+      const lat = s.doneNs - s.arrivalNs;
+      out.latency.add(lat);
+      cfg.onSample?.({ index: s.index, batch: out.batches - 1, arrivalNs: s.arrivalNs, startNs: start, doneNs: s.doneNs, latencyNs: lat, exitIndex: s.exitIndex });
+      out.queueingNsSum += Math.max(0, start - s.arrivalNs);
+      if (cfg.budgetNs !== undefined && lat > cfg.budgetNs) out.deadlineMisses++;
+      for (const counts of this.exitCountLists) counts[s.exitIndex >= 0 ? s.exitIndex : counts.length - 1]!++;
+    }
+  }
+
+  /** Runs the batch through the program: every step's strategy emits its work. */
+  private walkProgram(x: Exec): void {
+    const machine = this.machine;
     // accelerator time at each exit point, if samples went on from it (else no measurement)
     const marks = new Map<string, (number | undefined)[]>();
     for (const step of this.program) {
@@ -200,21 +237,6 @@ export class Engine {
         });
         this.anytime.segmentNs.set(gid, seg);
       }
-    const start = x.firstStartNs ?? machine.accelT;
-    out.utilization.add(start, machine.accelT, machine.accelBusyNs - busyBefore);
-    out.samples += slots.length;
-    out.batches++;
-    if (cfg.lean) return;
-    for (const s of slots) {
-      if (Number.isNaN(s.doneNs)) s.doneNs = machine.accelT;
-      if (Number.isNaN(s.arrivalNs)) s.arrivalNs = start; // offline: latency from the batch start
-      const lat = s.doneNs - s.arrivalNs;
-      out.latency.add(lat);
-      cfg.onSample?.({ index: s.index, batch: out.batches - 1, arrivalNs: s.arrivalNs, startNs: start, doneNs: s.doneNs, latencyNs: lat, exitIndex: s.exitIndex });
-      out.queueingNsSum += Math.max(0, start - s.arrivalNs);
-      if (cfg.budgetNs !== undefined && lat > cfg.budgetNs) out.deadlineMisses++;
-      for (const counts of this.exitCountLists) counts[s.exitIndex >= 0 ? s.exitIndex : counts.length - 1]!++;
-    }
   }
 }
 

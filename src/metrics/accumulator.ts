@@ -31,13 +31,15 @@ export class Tally {
   reconfigurations = 0;
   reconfigurationNs = 0;
 
-  addKernel(c: KernelCost, category: KernelCategory): void {
+  /** Adds a kernel; `usefulFlops` replaces the cost's own (a masked kernel's useful work
+   * depends on the batch while the rest of its cost does not). */
+  addKernel(c: KernelCost, category: KernelCategory, usefulFlops = c.usefulFlops): void {
     this.kernels++;
     this.timeNs += c.timeNs;
     this.cycles += c.cycles;
     this.issuedSlotFlops += c.issuedSlotFlops;
     this.activeFlops += c.activeFlops;
-    this.usefulFlops += c.usefulFlops;
+    this.usefulFlops += usefulFlops;
     this.divergentSlotFlops += c.divergentSlotFlops;
     this.units += c.units;
     this.divergentUnits += c.divergentUnits;
@@ -49,7 +51,7 @@ export class Tally {
     }
     // split the kernel's time by its issued slots: discarded results, idle diverged lanes,
     // and the rest (useful work, including the tile padding it needs)
-    const masked = c.issuedSlotFlops > 0 ? (c.activeFlops - c.usefulFlops) / c.issuedSlotFlops : 0;
+    const masked = c.issuedSlotFlops > 0 ? (c.activeFlops - usefulFlops) / c.issuedSlotFlops : 0;
     const div = c.issuedSlotFlops > 0 ? c.divergentSlotFlops / c.issuedSlotFlops : 0;
     this.maskedWasteNs += c.timeNs * masked;
     this.divergenceNs += c.timeNs * div;

@@ -6,7 +6,8 @@
  */
 import type { RowRun } from '../hardware/types.js';
 import type { Strategy } from './types.js';
-import type { Slot } from '../engine/exec.js';
+import type { Exec, Slot } from '../engine/exec.js';
+import type { ResolvedGate } from '../network/resolve.js';
 import { aliveShare, forEachStep, leavingAt, RowState, runHead, tokenExperts } from './common.js';
 import { IDLE, RUN_PATH, kernelOf, pushRun } from '../engine/kernels.js';
 
@@ -20,6 +21,20 @@ function maskRuns(slots: readonly Slot[], rowsPerSample: number): RowRun[] {
   return runs;
 }
 
+/** Tokens of the alive samples routed to each expert of an MoE gate (once per batch state). */
+function expertLoad(x: Exec, g: ResolvedGate): number[] {
+  let load = x.expertLoads.get(g.index);
+  if (load) return load;
+  const gate = g.gate;
+  load = new Array<number>(gate.kind === 'moe' ? gate.experts : 0).fill(0);
+  for (const slot of x.slots) {
+    if (slot.state !== RowState.Alive) continue;
+    for (const experts of tokenExperts(g, slot)) for (const e of experts) load[e]!++;
+  }
+  x.expertLoads.set(g.index, load);
+  return load;
+}
+
 export const maskStrategy: Strategy = {
   kind: 'mask',
   appliesTo: ['gpu-simt', 'spatial-array'],
@@ -28,7 +43,7 @@ export const maskStrategy: Strategy = {
     const name = x.net.spec.layers[layerIdx]!.name;
     forEachStep(g, first, () => x.decider(g), (t) => {
       // every present row computes; only the useful FLOPs depend on the decisions
-      const useful = aliveShare(x, g, layerIdx, t) * shape.rowsPerSample * shape.full.flopsPerRow;
+      const useful = (y: Exec) => aliveShare(y, g, layerIdx, t) * shape.rowsPerSample * shape.full.flopsPerRow;
       x.kernelMasked(() => kernelOf(name, shape, maskRuns(x.slots, shape.rowsPerSample)), useful, x.m.tags.layer[layerIdx]!);
     });
   },
@@ -37,21 +52,18 @@ export const maskStrategy: Strategy = {
     if (gate.kind !== 'moe') return;
     x.decider(g);
     const shapes = x.sh.experts.get(gate.id)!;
-    const perExpert = new Array<number>(gate.experts).fill(0);
-    for (const slot of x.slots) {
-      if (slot.state !== RowState.Alive) continue;
-      for (const experts of tokenExperts(g, slot)) for (const e of experts) perExpert[e]!++;
-    }
     for (let e = 0; e < gate.experts; e++)
       gate.expert.forEach((l, k) => {
         const shape = shapes[k]!;
         const r = shape.rowsPerSample;
-        const routed = perExpert[e]!;
-        x.kernelMasked(() => kernelOf(l.name, shape, maskRuns(x.slots, gate.tokens * r)), routed * r * shape.full.flopsPerRow, x.m.tags.expert[g.index]![k]!);
+        const useful = (y: Exec) => expertLoad(y, g)[e]! * r * shape.full.flopsPerRow;
+        x.kernelMasked(() => kernelOf(l.name, shape, maskRuns(x.slots, gate.tokens * r)), useful, x.m.tags.expert[g.index]![k]!);
       });
   },
   exit(x, g, exitIndex) {
     runHead(x, g, exitIndex);
     x.exitSamples(leavingAt(x, g.gate.id, exitIndex), exitIndex, RowState.DeadComputed);
   },
+  // exits change the batch's row states, and so the kernels after them
+  replayable: (g) => g.gate.kind !== 'exit',
 };

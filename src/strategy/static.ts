@@ -22,4 +22,5 @@ export const staticStrategy: Strategy = {
   exit() {
     // the static network never leaves early and evaluates no exit head
   },
+  replayable: () => true,
 };

@@ -25,4 +25,11 @@ export interface Strategy {
   moe(x: Exec, gate: ResolvedGate): void;
   /** Exit point `exitIndex` of an exit gate: its head, then the samples that leave. */
   exit(x: Exec, gate: ResolvedGate, exitIndex: number): void;
+  /**
+   * True if the work emitted at this gate depends on the batch's size alone: the same
+   * kernels, in the same order, whatever the decisions, with only the useful FLOPs of masked
+   * kernels varying (given to Exec.kernelMasked as functions of the batch). The engine then
+   * replays a recorded batch (Exec.replay) instead of calling the strategy.
+   */
+  replayable?(gate: ResolvedGate): boolean;
 }

@@ -1,0 +1,83 @@
+/**
+ * Batch replay (Exec.replay, TapeEntry): a batch placed from a tape recorded on an earlier
+ * batch of the same size must give exactly what walking the program gives, to the last bit.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { loadHardware, loadNetwork } from '../src/formats/load.js';
+import { createAccelerator } from '../src/hardware/registry.js';
+import { SyntheticTraceSource, resolveSyntheticSpec } from '../src/trace/synthetic.js';
+import { simulateMany, type EngineConfig, type SimulationOutput } from '../src/engine/simulate.js';
+import { strategyRegistry } from '../src/strategy/registry.js';
+import type { BatchingOptions } from '../src/engine/batching.js';
+import type { ExecutionMode } from '../src/engine/exec.js';
+import type { StrategyKind } from '../src/strategy/types.js';
+
+/** Everything a run reports, as plain data. */
+function summary(o: SimulationOutput) {
+  const m = o.machine;
+  const tallies = (map: Map<string, object>) => [...map].map(([k, t]) => [k, { ...t }]);
+  return {
+    total: { ...m.total },
+    byGate: tallies(m.byGate),
+    byLayer: tallies(m.byLayer),
+    clocks: [m.accelT, m.hostT, m.linkT, m.idleNs, m.accelBusyNs, m.hostBusyNs, m.linkBusyNs],
+    latency: [o.latency.count, o.latency.sum, o.latency.min, o.latency.max, o.latency.percentile(50), o.latency.percentile(99)],
+    counts: [o.samples, o.decisions, o.batches, o.queueingNsSum, o.deadlineMisses, o.totalTimeNs, o.forcedExits],
+    exits: o.exitCounts,
+    utilization: o.utilization.points(),
+  };
+}
+
+async function both(network: string, hwName: string, strategy: StrategyKind, batching: BatchingOptions, mode: ExecutionMode, plan?: Record<string, StrategyKind>) {
+  const net = loadNetwork(network);
+  const hw = loadHardware(hwName);
+  const accel = createAccelerator(hw.spec.accelerator);
+  const source = new SyntheticTraceSource(net, resolveSyntheticSpec({}), 5, 203);
+  const cfg = (replay: boolean, lean: boolean): EngineConfig => ({
+    net,
+    hw,
+    accel,
+    strategy: lean ? 'static' : strategy,
+    plan: lean ? undefined : plan,
+    batching,
+    budgetNs: 1e6,
+    lean,
+    mode,
+    replay,
+  });
+  const [a, base] = await simulateMany(source, [cfg(true, false), cfg(true, true)]);
+  const [b, baseWalked] = await simulateMany(source, [cfg(false, false), cfg(false, true)]);
+  expect(summary(a!)).toEqual(summary(b!));
+  expect(summary(base!)).toEqual(summary(baseWalked!));
+}
+
+const offline: BatchingOptions = { mode: 'offline', batchSize: 32, timeoutNs: 1e6, seed: 1 };
+const streaming: BatchingOptions = { mode: 'streaming', batchSize: 16, timeoutNs: 2e4, arrivalRateHz: 4e5, seed: 3 };
+
+describe('batch replay equals walking the program', () => {
+  for (const network of ['skipnet-resnet18', 'msdnet', 'switch-moe', 'channel-gated-resnet', 'dynamicvit', 'skip-rnn'])
+    for (const strategy of ['mask', 'static'] as const)
+      it(`${network}, ${strategy}`, async () => {
+        await both(network, 'h100', strategy, offline, 'eager');
+        await both(network, 'a100', strategy, streaming, 'graph'); // batches of many sizes
+        await both(network, 'tpu-128', strategy, { ...offline, batchSize: 7 }, 'eager');
+      });
+
+  it('a plan mixing mask, static and non-replayable gates', async () => {
+    await both('switch-moe', 'h100', 'mask', offline, 'cuda', { 'moe.enc1': 'static' });
+    await both('skipnet-resnet18', 'h100', 'mask', offline, 'eager', { 'skip.layer2.0': 'host', 'skip.layer3.0': 'static' });
+  });
+
+  it('replays instead of walking the program once a batch size was seen', async () => {
+    const spy = vi.spyOn(strategyRegistry.mask, 'gatedLayer');
+    const net = loadNetwork('skipnet-resnet18');
+    const hw = loadHardware('h100');
+    const source = new SyntheticTraceSource(net, resolveSyntheticSpec({}), 1, 32 * 10 + 5);
+    const cfg: EngineConfig = { net, hw, accel: createAccelerator(hw.spec.accelerator), strategy: 'mask', batching: offline };
+    await simulateMany(source, [cfg]);
+    // the gated layers are walked for the first full batch and the last partial one only
+    const gated = net.gates.reduce((n, g) => n + g.layerIdx.length, 0);
+    expect(spy).toHaveBeenCalledTimes(2 * gated);
+    spy.mockRestore();
+  });
+});
