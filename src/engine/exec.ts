@@ -205,7 +205,8 @@ export type UsefulFlops = (x: Exec) => number;
 export interface TapeEntry {
   readonly cost: KernelCost;
   readonly tag: KernelTag;
-  readonly op: HostOp;
+  /** Host time to issue it (Machine.issueNs of its op). */
+  readonly issueNs: number;
   readonly useful: UsefulFlops | undefined;
 }
 
@@ -384,16 +385,19 @@ export class Exec {
   tape: TapeEntry[] | undefined;
   tapeUnusable = false;
 
-  /** Places the kernels of a tape recorded on a batch of the same size. */
+  /** Places the kernels of a tape recorded on a batch of the same size: what `place` does,
+   * without the recording branches (no timeline while replaying). */
   replay(tape: readonly TapeEntry[]): void {
     for (let k = 0; k < tape.length; k++) {
       const e = tape[k]!;
-      this.place(e.cost, e.tag, e.op, e.useful === undefined ? e.cost.usefulFlops : e.useful(this));
+      const c = e.cost;
+      this.advanceBy(c.timeNs, e.issueNs, e.tag);
+      e.tag.tally.addKernel(c, e.tag.category, e.useful === undefined ? c.usefulFlops : e.useful(this));
     }
   }
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
-    this.tape?.push({ cost, tag, op, useful });
+    this.tape?.push({ cost, tag, issueNs: this.m.issueNs[op], useful });
     const start = this.advance(cost.timeNs, tag, op);
     if (this.m.recorder?.recording)
       this.m.recorder.add({
@@ -412,13 +416,16 @@ export class Exec {
   /** The host issues a command; the accelerator runs it for `durationNs` in order. Returns
    * when it started. */
   private advance(durationNs: number, tag: KernelTag, op: HostOp): number {
+    return this.advanceBy(durationNs, this.m.issueNs[op], tag);
+  }
+
+  private advanceBy(durationNs: number, issue: number, tag: KernelTag): number {
     const m = this.m;
     if (m.mode === 'graph' && !m.segmentOpen) {
       m.hostT += m.graphLaunchNs;
       m.hostBusyNs += m.graphLaunchNs;
       m.segmentOpen = true;
     }
-    const issue = m.issueNs[op];
     m.hostT += issue;
     m.hostBusyNs += issue;
     const start = Math.max(m.accelT, m.hostT) + m.nodeNs;

@@ -89,6 +89,7 @@ export class Engine {
   private readonly strategies: Map<string, Strategy>;
   private readonly batcher: Batcher;
   private readonly weight: Map<string, number>;
+  private readonly unitWeights: boolean;
   private readonly out: SimulationOutput;
   private readonly ready: FormedBatch[] = [];
 
@@ -110,6 +111,8 @@ export class Engine {
     this.weight = new Map(
       net.gates.map((g) => [g.gate.id, g.gate.kind === 'moe' ? g.gate.tokens : g.gate.kind === 'spatial' ? g.gate.positions : 1]),
     );
+    // every gate outcome counts once (no MoE or spatial gate): count the keys, no lookups
+    this.unitWeights = [...this.weight.values()].every((w) => w === 1);
     const exitCounts: Record<string, number[]> = {};
     for (const g of net.gates) if (g.gate.kind === 'exit') exitCounts[g.gate.id] = new Array<number>(g.gate.exits.length + 1).fill(0);
     this.out = {
@@ -159,6 +162,7 @@ export class Engine {
   }
 
   private drain(): void {
+    if (this.ready.length === 0) return; // most pushes close no batch
     for (const b of this.ready) this.runBatch(b);
     this.ready.length = 0;
   }
@@ -173,7 +177,10 @@ export class Engine {
       doneNs: NaN,
       exitIndex: -1,
     }));
-    if (!cfg.lean) for (const s of batch.samples) for (const gid in s.d) out.decisions += this.weight.get(gid) ?? 1;
+    if (!cfg.lean)
+      if (this.unitWeights)
+        for (const s of batch.samples) for (const _ in s.d) out.decisions++;
+      else for (const s of batch.samples) for (const gid in s.d) out.decisions += this.weight.get(gid) ?? 1;
     machine.hostT = Math.max(machine.hostT, batch.readyNs);
     if (machine.accelT < batch.readyNs) {
       machine.idleNs += batch.readyNs - machine.accelT;

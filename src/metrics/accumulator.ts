@@ -144,10 +144,19 @@ export class LatencyHistogram {
   max = 0;
   sum = 0;
 
+  /** The latest value added and its bucket: the samples of a batch often share a latency. */
+  private lastNs = NaN;
+  private lastBucket = 0;
+
   add(ns: number): void {
     if (ns < this.min) this.min = ns;
-    const v = Math.max(ns, 1);
-    const b = Math.min(LatencyHistogram.BUCKETS - 1, Math.floor(Math.log(v) / LatencyHistogram.LOG_R));
+    let b = this.lastBucket;
+    if (ns !== this.lastNs) {
+      const v = Math.max(ns, 1);
+      b = Math.min(LatencyHistogram.BUCKETS - 1, Math.floor(Math.log(v) / LatencyHistogram.LOG_R));
+      this.lastNs = ns;
+      this.lastBucket = b;
+    }
     this.counts[b]!++;
     this.count++;
     this.sum += ns;
