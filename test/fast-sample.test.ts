@@ -50,6 +50,63 @@ function check(fast: ReturnType<typeof fastSampleParser>, line: string): boolean
   return true;
 }
 
+// every gate plain and integer-valued: lines with one digit per gate in header order take the
+// template compare first
+const plainGates: TraceGate[] = [
+  { id: '7', kind: 'skip' },
+  { id: 'a', kind: 'skip' },
+  { id: 'ex', kind: 'exit', exits: 3 },
+  { id: 'ch', kind: 'channel', channels: 8, granularity: 2 },
+];
+
+describe('fast sample parser, template shape', () => {
+  const fast = fastSampleParser(plainGates);
+  const check2 = (line: string) => {
+    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    const got = fast(bytes, 0, bytes.length - 1);
+    const want = (() => {
+      try {
+        return checkSample(parseJson(line, 't', 2), new Map(plainGates.map((g) => [g.id, g])), 't', 2, 0);
+      } catch (e) {
+        if (e instanceof DynsimError) return e.message;
+        throw e;
+      }
+    })();
+    if (got === undefined) return false;
+    expect(typeof want, line).toBe('object');
+    expect(shape(got), line).toBe(shape(want as SampleRecord));
+    return true;
+  };
+
+  it('accepts valid lines, in and out of the template shape, and declines invalid ones', () => {
+    for (const l of ['{"i":1,"d":{"7":1,"a":0,"ex":3,"ch":8}}', '{"i":2,"arrivalNs":5,"d":{"7":0,"a":1,"ex":0,"ch":0}}', '{"i":3,"d":{"7":0,"a":1,"ex":0}}', '{"i":3,"d":{"a":1,"7":0,"ex":0,"ch":6}}'])
+      expect(check2(l), l).toBe(true);
+    for (const l of ['{"i":1,"d":{"7":1,"a":0,"ex":4,"ch":8}}', '{"i":1,"d":{"7":1,"a":0,"ex":3,"ch":7}}', '{"i":1,"d":{"7":2,"a":0,"ex":3,"ch":8}}', '{"i":1,"d":{"7":1,"a":0,"ex":3,"ch":-}}', '{"i":1,"d":{"7":1,"a":0,"ex":3,"ch":8}]', '{"i":1,"d":{"7":1,"a":0,"ex":3,"cx":8}}'])
+      expect(check2(l), l).toBe(false);
+  });
+
+  it('gives fresh objects: a caller may change one record without changing the next', () => {
+    const line = Buffer.from('{"i":1,"d":{"7":1,"a":0,"ex":3,"ch":8}}');
+    const a = fast(line, 0, line.length)!;
+    (a.d as Record<string, number>).a = 5;
+    expect(fast(line, 0, line.length)!.d).toEqual({ 7: 1, a: 0, ex: 3, ch: 8 });
+  });
+
+  it('accepts or declines random edits exactly as the slow path', () => {
+    const rng = seedrandom('template');
+    const alphabet = ['0', '1', '2', '3', '4', '6', '8', '9', '"', ',', '}', 'a', '7', ' '];
+    let accepted = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let line = n % 2 ? '{"i":10,"d":{"7":1,"a":0,"ex":2,"ch":4}}' : '{"i":10,"arrivalNs":77,"d":{"7":0,"a":1,"ex":3,"ch":0}}';
+      const base = line;
+      const at = Math.floor(rng() * line.length);
+      line = line.slice(0, at) + alphabet[Math.floor(rng() * alphabet.length)]! + line.slice(at + 1);
+      if (check2(line) && line !== base) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(500);
+  });
+});
+
 describe('fast sample parser', () => {
   const fast = fastSampleParser(gates);
 

@@ -80,6 +80,48 @@ function at(view: DataView, buf: Uint8Array, p: number, lit: Literal): boolean {
   return true;
 }
 
+/**
+ * The usual rest of a line after `i` (and `arrivalNs`): `,"d":{"g0":D,"g1":D,...}}` with every
+ * gate in header order and one digit D each, as bytes with the digits masked out, compared a
+ * 32-bit word at a time. Undefined when a gate cannot take the fast path (or so many gates
+ * that their digits no longer fit a double exactly).
+ */
+interface Template {
+  length: number;
+  /** Whole words and their masks (0 over the digits), then the bytes left over. */
+  words: Int32Array;
+  masks: Int32Array;
+  bytes: Uint8Array;
+  byteMasks: Uint8Array;
+  /** Offset of each gate's digit. */
+  holes: Int32Array;
+}
+
+function templateOf(keys: readonly Uint8Array[], max: readonly number[]): Template | undefined {
+  if (keys.length === 0 || keys.length > MAX_DIGITS || max.some((m) => m < 0)) return undefined;
+  const parts: number[] = [...DECISIONS.bytes];
+  const holes: number[] = [];
+  keys.forEach((k, g) => {
+    if (g > 0) parts.push(COMMA);
+    parts.push(...k);
+    holes.push(parts.length);
+    parts.push(ZERO);
+  });
+  parts.push(CLOSE, CLOSE);
+  const bytes = Uint8Array.from(parts);
+  const byteMasks = bytes.map((_, j) => (holes.includes(j) ? 0 : 0xff));
+  for (let j = 0; j < bytes.length; j++) bytes[j]! &= byteMasks[j]!;
+  const view = new DataView(bytes.buffer);
+  const maskView = new DataView(byteMasks.buffer);
+  const words = new Int32Array(bytes.length >> 2);
+  const masks = new Int32Array(words.length);
+  for (let k = 0; k < words.length; k++) {
+    words[k] = view.getInt32(4 * k, true);
+    masks[k] = maskView.getInt32(4 * k, true);
+  }
+  return { length: bytes.length, words, masks, bytes, byteMasks, holes: Int32Array.from(holes) };
+}
+
 /** Builds the fast parser for a header's gates. State (below) is per parser, never shared. */
 export function fastSampleParser(gates: readonly TraceGate[]): FastSampleParser {
   const n = gates.length;
@@ -92,6 +134,9 @@ export function fastSampleParser(gates: readonly TraceGate[]): FastSampleParser 
   // which gives it the same keys in the same order as JSON.parse would, at a lower cost
   const template: Record<string, Decision> = {};
   for (const id of ids) template[id] = 0;
+  const shapes = templateOf(keys.map((k) => k.bytes), max);
+  // records of the template shape, by their digits: copying one is cheaper than filling keys
+  const byDigits = new Map<number, Record<string, Decision>>();
   // per gate, the record that last set it: a duplicate key goes to the slow path
   const seen = new Float64Array(n).fill(-1);
   const values = new Array<number>(n).fill(0);
@@ -123,6 +168,31 @@ export function fastSampleParser(gates: readonly TraceGate[]): FastSampleParser 
     return q;
   };
 
+  /** The decisions of a line in the template shape (every gate in header order, one digit
+   * each, all valid), or undefined (the general path decides). */
+  const templateRecord = (view: DataView, buf: Uint8Array, p: number, t: Template): Record<string, Decision> | undefined => {
+    const w = t.words;
+    const mask = t.masks;
+    let k = 0;
+    for (; k < w.length; k++) if ((view.getInt32(p + 4 * k, true) & mask[k]!) !== w[k]) return undefined;
+    for (let j = 4 * k; j < t.length; j++) if ((buf[p + j]! & t.byteMasks[j]!) !== t.bytes[j]) return undefined;
+    let digits = 0;
+    let scale = 1;
+    for (let g = 0; g < n; g++) {
+      const v = buf[p + t.holes[g]!]! - ZERO;
+      if (v < 0 || v > 9 || v > max[g]! || v % step[g]! !== 0) return undefined;
+      values[g] = v;
+      digits += v * scale;
+      scale *= 10;
+    }
+    const known = byDigits.get(digits);
+    if (known !== undefined) return { ...known };
+    const d = { ...template };
+    for (let g = 0; g < n; g++) d[ids[g]!] = values[g]!;
+    if (byDigits.size < 4096) byDigits.set(digits, { ...d });
+    return d;
+  };
+
   // a view on the current read chunk, for the word compares
   let viewOf: Uint8Array | undefined;
   let view: DataView = new DataView(new ArrayBuffer(0));
@@ -141,6 +211,14 @@ export function fastSampleParser(gates: readonly TraceGate[]): FastSampleParser 
       p = readUint(buf, p + ARRIVAL.length, end);
       if (p < 0) return undefined;
       arrivalNs = value;
+    }
+    if (shapes !== undefined && end - p === shapes.length) {
+      const d = templateRecord(view, buf, p, shapes);
+      if (d !== undefined) {
+        const out: SampleRecord = { i, d };
+        if (arrivalNs !== undefined) out.arrivalNs = arrivalNs;
+        return out;
+      }
     }
     if (!at(view, buf, p, DECISIONS)) return undefined;
     p += DECISIONS.length;
