@@ -13,7 +13,7 @@ import type { Layer } from '../formats/network.js';
 import type { Decision } from '../formats/trace.js';
 import type { AcceleratorModel, KernelCost, KernelSpec, RowRun } from '../hardware/types.js';
 import type { ResolvedGate, ResolvedNetwork } from '../network/resolve.js';
-import { Tally, type KernelCategory } from '../metrics/accumulator.js';
+import { PreparedKernel, Tally, type KernelCategory } from '../metrics/accumulator.js';
 import type { TimelineRecorder } from './timeline.js';
 import { IDLE, RUN_PATH, kernelOf, layerShape, pushRun, type LayerShape } from './kernels.js';
 
@@ -208,6 +208,8 @@ export interface TapeEntry {
   /** Host time to issue it (Machine.issueNs of its op). */
   readonly issueNs: number;
   readonly useful: UsefulFlops | undefined;
+  /** Its additions to the tag's tally, for a kernel without `useful`. */
+  readonly prepared: PreparedKernel | undefined;
 }
 
 /** Where a kernel's costs are counted: its category, layer and gate, with the scope's tally. */
@@ -390,14 +392,14 @@ export class Exec {
   replay(tape: readonly TapeEntry[]): void {
     for (let k = 0; k < tape.length; k++) {
       const e = tape[k]!;
-      const c = e.cost;
-      this.advanceBy(c.timeNs, e.issueNs, e.tag);
-      e.tag.tally.addKernel(c, e.tag.category, e.useful === undefined ? c.usefulFlops : e.useful(this));
+      this.advanceBy(e.cost.timeNs, e.issueNs, e.tag);
+      if (e.prepared !== undefined) e.tag.tally.addPrepared(e.prepared);
+      else e.tag.tally.addKernel(e.cost, e.tag.category, e.useful!(this));
     }
   }
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
-    this.tape?.push({ cost, tag, issueNs: this.m.issueNs[op], useful });
+    this.tape?.push({ cost, tag, issueNs: this.m.issueNs[op], useful, prepared: useful ? undefined : new PreparedKernel(cost, tag.category) });
     const start = this.advance(cost.timeNs, tag, op);
     if (this.m.recorder?.recording)
       this.m.recorder.add({

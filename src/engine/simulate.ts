@@ -145,7 +145,7 @@ export class Engine {
   private readonly anytime: AnytimeClock | undefined;
   private readonly exitCountLists: number[][];
   /** Recorded batches by batch size (see TapeEntry); undefined when batches cannot be replayed. */
-  private readonly tapes: Map<number, TapeEntry[]> | undefined;
+  private readonly tapes: Map<number, { entries: TapeEntry[]; usesSlots: boolean }> | undefined;
 
   push(s: SampleRecord): void {
     this.batcher.push(s, this.ready);
@@ -169,14 +169,20 @@ export class Engine {
 
   private runBatch(batch: FormedBatch): void {
     const { machine, out, cfg } = this;
-    const slots: Slot[] = batch.samples.map((s, k) => ({
-      index: s.i,
-      arrivalNs: batch.arrivalsNs[k]!,
-      d: s.d,
-      state: RowState.Alive,
-      doneNs: NaN,
-      exitIndex: -1,
-    }));
+    const n = batch.samples.length;
+    const tape = this.tapes?.get(n);
+    // a lean replay of kernels that need nothing from the samples (static) needs no slots
+    const slots: Slot[] =
+      cfg.lean && tape !== undefined && !tape.usesSlots
+        ? []
+        : batch.samples.map((s, k) => ({
+            index: s.i,
+            arrivalNs: batch.arrivalsNs[k]!,
+            d: s.d,
+            state: RowState.Alive,
+            doneNs: NaN,
+            exitIndex: -1,
+          }));
     if (!cfg.lean)
       if (this.unitWeights)
         for (const s of batch.samples) for (const _ in s.d) out.decisions++;
@@ -193,17 +199,16 @@ export class Engine {
     cfg.recorder?.beginBatch(out.batches, slots[0]?.index ?? 0, slots[slots.length - 1]?.index ?? 0);
     const x = new Exec(machine, cfg.net, this.sh, slots);
     x.anytime = this.anytime;
-    const tape = this.tapes?.get(slots.length);
-    if (tape) x.replay(tape);
+    if (tape) x.replay(tape.entries);
     else {
       if (this.tapes) x.tape = [];
       this.walkProgram(x);
-      if (this.tapes && !x.tapeUnusable) this.tapes.set(slots.length, x.tape!);
+      if (this.tapes && !x.tapeUnusable) this.tapes.set(n, { entries: x.tape!, usesSlots: x.tape!.some((e) => e.useful !== undefined) });
       x.tape = undefined;
     }
     const start = x.firstStartNs ?? machine.accelT;
     out.utilization.add(start, machine.accelT, machine.accelBusyNs - busyBefore);
-    out.samples += slots.length;
+    out.samples += n;
     out.batches++;
     if (cfg.lean) return;
     for (const s of slots) {

@@ -58,6 +58,29 @@ export class Tally {
     this.usefulComputeNs += c.timeNs * (1 - masked - div);
   }
 
+  /** Adds a kernel prepared by prepareKernel: the same sums as addKernel, with the products
+   * and ratios done once (a replayed batch adds the same kernels over and over). */
+  addPrepared(p: PreparedKernel): void {
+    this.kernels++;
+    this.timeNs += p.timeNs;
+    this.cycles += p.cycles;
+    this.issuedSlotFlops += p.issuedSlotFlops;
+    this.activeFlops += p.activeFlops;
+    this.usefulFlops += p.usefulFlops;
+    this.divergentSlotFlops += p.divergentSlotFlops;
+    this.units += p.units;
+    this.divergentUnits += p.divergentUnits;
+    this.dramBytes += p.dramBytes;
+    this.energyPj += p.energyPj;
+    if (p.regroup) {
+      this.regroupNs += p.timeNs;
+      return;
+    }
+    this.maskedWasteNs += p.maskedWasteNs;
+    this.divergenceNs += p.divergenceNs;
+    this.usefulComputeNs += p.usefulComputeNs;
+  }
+
   /** Adds another tally into this one. */
   merge(o: Tally): void {
     this.kernels += o.kernels;
@@ -85,6 +108,47 @@ export class Tally {
   addControl(roundTripNs: number): void {
     this.controlTransfers++;
     this.controlTransferNs += roundTripNs;
+  }
+}
+
+/**
+ * A kernel's additions to a tally (see Tally.addPrepared), computed with addKernel's
+ * expressions. A class, not a copy of the cost: every instance has the same shape, so the
+ * replay loop's loads stay monomorphic.
+ */
+export class PreparedKernel {
+  readonly timeNs: number;
+  readonly cycles: number;
+  readonly issuedSlotFlops: number;
+  readonly activeFlops: number;
+  readonly usefulFlops: number;
+  readonly divergentSlotFlops: number;
+  readonly units: number;
+  readonly divergentUnits: number;
+  readonly dramBytes: number;
+  readonly energyPj: number;
+  readonly regroup: boolean;
+  readonly maskedWasteNs: number;
+  readonly divergenceNs: number;
+  readonly usefulComputeNs: number;
+
+  constructor(c: KernelCost, category: KernelCategory) {
+    this.timeNs = c.timeNs;
+    this.cycles = c.cycles;
+    this.issuedSlotFlops = c.issuedSlotFlops;
+    this.activeFlops = c.activeFlops;
+    this.usefulFlops = c.usefulFlops;
+    this.divergentSlotFlops = c.divergentSlotFlops;
+    this.units = c.units;
+    this.divergentUnits = c.divergentUnits;
+    this.dramBytes = c.dramBytes;
+    this.energyPj = c.energyPj;
+    this.regroup = category === 'regroup';
+    const masked = c.issuedSlotFlops > 0 ? (c.activeFlops - c.usefulFlops) / c.issuedSlotFlops : 0;
+    const div = c.issuedSlotFlops > 0 ? c.divergentSlotFlops / c.issuedSlotFlops : 0;
+    this.maskedWasteNs = c.timeNs * masked;
+    this.divergenceNs = c.timeNs * div;
+    this.usefulComputeNs = c.timeNs * (1 - masked - div);
   }
 }
 
