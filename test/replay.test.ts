@@ -81,3 +81,23 @@ describe('batch replay equals walking the program', () => {
     spy.mockRestore();
   });
 });
+
+describe('active rows of a mask', () => {
+  it('equal the sum of the active row segments, for any row count', async () => {
+    const { activeRows, maskSegments } = await import('../src/strategy/common.js');
+    const { rowSplit } = await import('../src/engine/kernels.js');
+    const seedrandom = (await import('seedrandom')).default;
+    const rng = seedrandom('rows');
+    for (const p of [1, 3, 10, 196])
+      for (const rows of [1, 2, p - 1, p, p + 1, 2 * p, 197, 1182, 75648, 12345].filter((r) => r > 0)) {
+        const split = rowSplit(p, rows);
+        for (let n = 0; n < 20; n++) {
+          const bits = Uint8Array.from({ length: p }, () => (rng() < 0.6 ? 1 : 0));
+          const active = bits.reduce((a, b) => a + b, 0);
+          let on = 0;
+          for (const s of maskSegments(bits, rows, 0)) if (s.on) on += s.rows;
+          expect(activeRows(bits, active, split)).toBe(on);
+        }
+      }
+  });
+});

@@ -15,7 +15,7 @@ import type { AcceleratorModel, KernelCost, KernelSpec, RowRun } from '../hardwa
 import type { ResolvedGate, ResolvedNetwork } from '../network/resolve.js';
 import { PreparedKernel, Tally, type KernelCategory } from '../metrics/accumulator.js';
 import type { TimelineRecorder } from './timeline.js';
-import { IDLE, RUN_PATH, kernelOf, layerShape, pushRun, type LayerShape } from './kernels.js';
+import { IDLE, RUN_PATH, kernelOf, layerShape, pushRun, rowSplit, type LayerShape, type RowSplit } from './kernels.js';
 
 /** Row shapes of every layer the engine may launch, computed once per run. */
 export interface NetShapes {
@@ -114,6 +114,16 @@ export class Machine {
   private readonly memoBySig = new Map<string, Map<string, KernelCost>>();
   private readonly memoFixed = new Map<string, KernelCost>();
   private memoEntries = 0;
+
+  /** Row splits of masks (see rowSplit), by rows * 2^16 + mask length: a few per network. */
+  private readonly rowSplits = new Map<number, RowSplit>();
+
+  rowSplit(p: number, rows: number): RowSplit {
+    const key = rows * 65536 + p;
+    let s = this.rowSplits.get(key);
+    if (!s) this.rowSplits.set(key, (s = rowSplit(p, rows)));
+    return s;
+  }
 
   /** The memo of kernel costs for one row-state signature (bounded overall). */
   memoFor(sig: string): Map<string, KernelCost> {
@@ -338,7 +348,8 @@ export class Exec {
   }
 
   private sig: string | null = null;
-  /** Per gate index: summed needed share of the alive samples (skip/channel); reset at exits. */
+  /** Summed needed share of the alive samples, by gate index (and row count or step, see
+   * aliveShare); reset at exits. */
   readonly shareCache = new Map<number, number>();
   /** Per MoE gate index: tokens of the alive samples routed to each expert; reset at exits. */
   readonly expertLoads = new Map<number, number[]>();

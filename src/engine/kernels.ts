@@ -155,3 +155,24 @@ export function copyKernel(name: string, elements: number, dtype: Dtype): Kernel
     runs: elements > 0 ? [{ rows: elements, paths: RUN_PATH, useful: 1 }] : [],
   };
 }
+
+/**
+ * How maskSegments (strategy/common.ts) spreads `rows` rows over a mask's `p` elements: element e gets
+ * floor((e+1) rows / p) - floor(e rows / p) rows, which is `base` or `base + 1`. `listed` are
+ * the elements with one more row, or (complement) those without, whichever are fewer.
+ */
+export interface RowSplit {
+  base: number;
+  listed: Int32Array;
+  complement: boolean;
+}
+
+export function rowSplit(p: number, rows: number): RowSplit {
+  const base = Math.floor(rows / p);
+  const more: number[] = [];
+  const rest: number[] = [];
+  for (let e = 0; e < p; e++) (Math.floor(((e + 1) * rows) / p) - Math.floor((e * rows) / p) > base ? more : rest).push(e);
+  return more.length <= rest.length
+    ? { base, listed: Int32Array.from(more), complement: false }
+    : { base, listed: Int32Array.from(rest), complement: true };
+}

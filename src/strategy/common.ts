@@ -7,7 +7,7 @@ import { DTYPE_BYTES } from '../formats/network.js';
 import { maskBits, type MaskDecision, type MoeDecision } from '../formats/trace.js';
 import type { ResolvedGate } from '../network/resolve.js';
 import { RowState, type Exec, type Slot } from '../engine/exec.js';
-import { kernelOf } from '../engine/kernels.js';
+import { kernelOf, type RowSplit } from '../engine/kernels.js';
 
 export interface Need {
   rows: number;
@@ -25,21 +25,34 @@ export function maskOf(dec: MaskDecision | undefined, length: number): Uint8Arra
   return bits;
 }
 
-/** A sample's decoded mask for one gate, with the row segments and shares derived from it. */
+/** A sample's decoded mask for one gate, with the row segments derived from it. */
 interface MaskCache {
   bits: Uint8Array;
+  /** Active elements (set bits). */
+  active: number;
   /** By rows * 2^20 + width. */
   segs: Map<number, Need[]>;
-  /** By rows: share of the rows that are active. */
-  share: Map<number, number>;
 }
 
 /** Decodes a sample's mask once per batch (kept on the slot). */
 function maskCache(slot: Slot, gateId: string, dec: unknown, length: number): MaskCache {
   slot.cache ??= new Map();
   let c = slot.cache.get(gateId) as MaskCache | undefined;
-  if (!c) slot.cache.set(gateId, (c = { bits: maskOf(dec as MaskDecision | undefined, length), segs: new Map(), share: new Map() }));
+  if (!c) {
+    const bits = maskOf(dec as MaskDecision | undefined, length);
+    let active = 0;
+    for (let e = 0; e < length; e++) active += bits[e]!;
+    slot.cache.set(gateId, (c = { bits, active, segs: new Map() }));
+  }
   return c;
+}
+
+/** Rows of a mask's active elements: the sum of maskSegments' active runs (integers, exact),
+ * from the active count and the few listed elements. */
+export function activeRows(bits: Uint8Array, active: number, split: RowSplit): number {
+  let listed = 0;
+  for (let k = 0; k < split.listed.length; k++) listed += bits[split.listed[k]!]!;
+  return split.base * active + (split.complement ? active - listed : listed);
 }
 
 /** Row segments of `rows` rows following a mask of `bits.length` elements. */
@@ -105,13 +118,7 @@ export function neededShare(x: Exec, g: ResolvedGate, layerIdx: number, slot: Sl
     case 'spatial': {
       const rows = x.sh.layers[layerIdx]!.rowsPerSample;
       const c = maskCache(slot, gate.id, dec, gate.positions);
-      let share = c.share.get(rows);
-      if (share === undefined) {
-        let on = 0;
-        for (const n of maskSegments(c.bits, rows, 0)) if (n.on) on += n.rows;
-        c.share.set(rows, (share = on / rows));
-      }
-      return share;
+      return activeRows(c.bits, c.active, x.m.rowSplit(gate.positions, rows)) / rows;
     }
     default:
       return 1;
@@ -133,19 +140,27 @@ export function forEachStep(g: ResolvedGate, first: boolean, decide: () => void,
 }
 
 /**
- * Sum over the alive samples of their needed share of a controlled layer. Skip and channel
- * shares do not depend on the layer, so they are summed once per gate and batch row states.
+ * Sum over the alive samples of their needed share of a controlled layer. A sample's share
+ * depends on the gate alone (skip, channel), on the layer's row count (spatial) or on the step
+ * (temporal), so the sum is made once per batch row states and that key.
  */
 export function aliveShare(x: Exec, g: ResolvedGate, layerIdx: number, step: number): number {
   const kind = g.gate.kind;
-  const perGate = kind === 'skip' || kind === 'channel';
-  if (perGate) {
-    const cached = x.shareCache.get(g.index);
+  const key =
+    kind === 'skip' || kind === 'channel'
+      ? g.index
+      : kind === 'spatial'
+        ? x.sh.layers[layerIdx]!.rowsPerSample * 65536 + g.index
+        : kind === 'temporal'
+          ? step * 65536 + g.index
+          : -1;
+  if (key >= 0) {
+    const cached = x.shareCache.get(key);
     if (cached !== undefined) return cached;
   }
   let share = 0;
   for (const slot of x.slots) if (slot.state === RowState.Alive) share += neededShare(x, g, layerIdx, slot, step);
-  if (perGate) x.shareCache.set(g.index, share);
+  if (key >= 0) x.shareCache.set(key, share);
   return share;
 }
 
