@@ -92,6 +92,57 @@ export async function* readLines(path: string): AsyncGenerator<[number, string]>
   for await (const b of readLineBatches(path)) for (let k = 0; k < b.lines.length; k++) yield [b.numbers[k]!, b.lines[k]!];
 }
 
+/**
+ * The bytes of a file, gunzipped if `gz`, in pieces `buf[0, length)` that end just after a line
+ * break, except the file's last. A piece is valid until the next is asked for: plain files are
+ * read into one buffer (1 MiB, larger only for a longer line), without a stream's per-chunk
+ * allocations.
+ */
+async function* linePieces(path: string, gz: boolean): AsyncGenerator<{ buf: Buffer; length: number }> {
+  if (gz) {
+    const raw = createReadStream(path);
+    const stream = raw.pipe(createGunzip({ chunkSize: 1 << 18 }));
+    raw.on('error', (e) => stream.destroy(e));
+    let rest: Buffer | undefined;
+    try {
+      for await (const chunk of stream) {
+        const buf = rest === undefined ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
+        const cut = buf.lastIndexOf(10) + 1;
+        rest = cut < buf.length ? buf.subarray(cut) : undefined;
+        if (cut > 0) yield { buf, length: cut };
+      }
+    } finally {
+      stream.destroy();
+      raw.destroy();
+    }
+    if (rest !== undefined) yield { buf: rest, length: rest.length };
+    return;
+  }
+  const fh = await fs.open(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(1 << 20);
+    let have = 0;
+    for (;;) {
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafe(2 * buf.length);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      if (bytesRead === 0) break;
+      have += bytesRead;
+      const cut = buf.lastIndexOf(10, have - 1) + 1;
+      if (cut === 0) continue;
+      yield { buf, length: cut };
+      buf.copyWithin(0, cut, have);
+      have -= cut;
+    }
+    if (have > 0) yield { buf, length: have };
+  } finally {
+    await fh.close();
+  }
+}
+
 /** A recorded trace file; `samples()` re-reads the file on each call. */
 export class JsonlTraceSource implements TraceSource {
   readonly origin: string;
@@ -147,10 +198,6 @@ export class JsonlTraceSource implements TraceSource {
   async *chunks(): AsyncGenerator<SampleRecord[]> {
     const path = this.path;
     const gz = await isGzipFile(path);
-    // large reads: one async step per 256 KiB, not per 64 KiB
-    const raw = createReadStream(path, { highWaterMark: 1 << 18 });
-    const stream: Readable = gz ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
-    if (gz) raw.on('error', (e) => stream.destroy(e));
     const fast = fastSampleParser(this.header.gates);
     let ordinal = 0;
     let first = true;
@@ -179,14 +226,9 @@ export class JsonlTraceSource implements TraceSource {
       }
       return out;
     };
-    let rest: Buffer | undefined;
     try {
-      for await (const chunk of stream) {
-        const buf = rest === undefined ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
-        const cut = buf.lastIndexOf(10) + 1;
-        rest = cut < buf.length ? buf.subarray(cut) : undefined;
-        if (cut === 0) continue;
-        const out = scan(buf, cut);
+      for await (const piece of linePieces(path, gz)) {
+        const out = scan(piece.buf, piece.length);
         if (out.length) yield out;
       }
     } catch (err) {
@@ -196,13 +238,6 @@ export class JsonlTraceSource implements TraceSource {
         line: lineNo + 1,
         message: `${gz ? 'corrupt gzip data' : 'read failed'}: ${err instanceof Error ? err.message : String(err)}`,
       });
-    } finally {
-      stream.destroy();
-      raw.destroy();
-    }
-    if (rest !== undefined) {
-      const out = scan(rest, rest.length);
-      if (out.length) yield out;
     }
   }
 }
