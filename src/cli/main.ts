@@ -6,18 +6,28 @@
 import { Command, CommanderError } from 'commander';
 import { DynsimError } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { registerValidate } from './commands/validate.js';
-import { registerGenTrace } from './commands/gen-trace.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerRun } from './commands/run.js';
-import { registerLayer } from './commands/layer.js';
-import { registerSweep } from './commands/sweep.js';
-import { registerMerge } from './commands/merge.js';
-import { registerRegress } from './commands/regress.js';
-import { registerCompare } from './commands/compare.js';
-import { registerReport } from './commands/report.js';
-import { registerCorrelate } from './commands/correlate.js';
 import { makeChalk } from './output.js';
+
+type Register = (program: Command, done: (r: Promise<CommandResult>) => void) => void;
+
+/**
+ * The commands in help order, each loaded on demand: an invocation naming a command loads
+ * only that command's modules, so a replay does not build the schemas of sweeps,
+ * measurements or expectations. Help, typos and options before a command load them all.
+ */
+const COMMANDS: readonly (readonly [string, () => Promise<Register>])[] = [
+  ['validate', async () => (await import('./commands/validate.js')).registerValidate],
+  ['gen-trace', async () => (await import('./commands/gen-trace.js')).registerGenTrace],
+  ['inspect', async () => (await import('./commands/inspect.js')).registerInspect],
+  ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['layer', async () => (await import('./commands/layer.js')).registerLayer],
+  ['sweep', async () => (await import('./commands/sweep.js')).registerSweep],
+  ['merge', async () => (await import('./commands/merge.js')).registerMerge],
+  ['regress', async () => (await import('./commands/regress.js')).registerRegress],
+  ['compare', async () => (await import('./commands/compare.js')).registerCompare],
+  ['report', async () => (await import('./commands/report.js')).registerReport],
+  ['correlate', async () => (await import('./commands/correlate.js')).registerCorrelate],
+];
 
 export interface CommandResult {
   stdout?: string;
@@ -52,17 +62,8 @@ export async function runCli(argv: readonly string[]): Promise<CliOutcome> {
         stderr += s;
       },
     });
-  registerValidate(program, done);
-  registerGenTrace(program, done);
-  registerInspect(program, done);
-  registerRun(program, done);
-  registerLayer(program, done);
-  registerSweep(program, done);
-  registerMerge(program, done);
-  registerRegress(program, done);
-  registerCompare(program, done);
-  registerReport(program, done);
-  registerCorrelate(program, done);
+  const named = COMMANDS.filter(([name]) => name === argv[0]);
+  for (const [, load] of named.length ? named : COMMANDS) (await load())(program, done);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 
   try {
