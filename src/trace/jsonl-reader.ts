@@ -96,7 +96,7 @@ export async function* readLines(path: string): AsyncGenerator<[number, string]>
  * The bytes of a file, gunzipped if `gz`, in pieces `buf[0, length)` that end just after a line
  * break, except the file's last. A piece is valid until the next is asked for: plain files are
  * read into one buffer (1 MiB, larger only for a longer line), without a stream's per-chunk
- * allocations.
+ * allocations, the next read running while the caller parses.
  */
 async function* linePieces(path: string, gz: boolean): AsyncGenerator<{ buf: Buffer; length: number }> {
   if (gz) {
@@ -119,18 +119,25 @@ async function* linePieces(path: string, gz: boolean): AsyncGenerator<{ buf: Buf
     return;
   }
   const fh = await fs.open(path, 'r');
+  const size = 1 << 20;
+  // the next read runs (in libuv's thread pool) while the caller parses the current piece
+  const ahead = Buffer.allocUnsafe(size);
+  let pending: Promise<{ bytesRead: number }> | undefined = fh.read(ahead, 0, size, null);
   try {
-    let buf = Buffer.allocUnsafe(1 << 20);
+    let buf = Buffer.allocUnsafe(size);
     let have = 0;
     for (;;) {
-      if (have === buf.length) {
-        const bigger = Buffer.allocUnsafe(2 * buf.length);
+      const { bytesRead } = await pending!;
+      pending = undefined;
+      if (bytesRead === 0) break;
+      if (have + bytesRead > buf.length) {
+        const bigger = Buffer.allocUnsafe(2 * Math.max(buf.length, have + bytesRead));
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
       }
-      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
-      if (bytesRead === 0) break;
+      ahead.copy(buf, have, 0, bytesRead);
       have += bytesRead;
+      pending = fh.read(ahead, 0, size, null);
       const cut = buf.lastIndexOf(10, have - 1) + 1;
       if (cut === 0) continue;
       yield { buf, length: cut };
@@ -139,6 +146,7 @@ async function* linePieces(path: string, gz: boolean): AsyncGenerator<{ buf: Buf
     }
     if (have > 0) yield { buf, length: have };
   } finally {
+    await pending?.catch(() => undefined);
     await fh.close();
   }
 }
