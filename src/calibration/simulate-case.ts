@@ -84,6 +84,7 @@ interface LaunchParams {
   syncNs: number | null;
   graphNodeNs: number | null;
   notifyNs: number;
+  kernelTailNs: number;
   /** Eager issue cost of an op of this kind. */
   eagerIssueNs: (op: HostOp) => number;
   /** Whether the host lists a dispatch cost of its own for this op kind. */
@@ -98,6 +99,7 @@ function launchParams(spec: HardwareSystem, accel: AcceleratorModel): LaunchPara
     syncNs: acc.kind === 'gpu-simt' ? acc.syncNs : null,
     graphNodeNs: acc.kind === 'gpu-simt' ? acc.graphNodeNs : null,
     notifyNs,
+    kernelTailNs: accel.kernelTailNs,
     eagerIssueNs: (op) => eagerIssueNs(spec.host, accel.launchNs, op),
     hasOpDispatch: (op) => op !== 'other' && spec.host.dispatchNsByOp?.[op] !== undefined,
   };
@@ -131,7 +133,13 @@ function perOp(kernelNs: number, c: MeasurementCase, lp: LaunchParams, gaps: Gap
   const issue = c.mode === 'eager' ? lp.eagerIssueNs(hostOp) : lp.launchNs;
   const name = c.mode === 'eager' ? `eager issue max(dispatchNs${hostOp === 'other' ? '' : `ByOp.${hostOp}`}, kernelLaunchNs)` : 'kernel launch';
   const comps: Component[] = [{ name, ns: issue }, k];
-  if (c.timing === 'single') return { ns: issue + kernelNs, components: comps, formula: 'issue + kernel' };
+  if (c.timing === 'single') {
+    // a kernel issued alone pays its ramp / drain / completion (kernelTailNs); back to back it
+    // hides behind the previous kernel
+    const tail = kernelNs > 0 ? lp.kernelTailNs : 0;
+    if (tail > 0) comps.push({ name: 'kernel tail (issued alone)', ns: tail });
+    return { ns: issue + kernelNs + tail, components: comps, formula: tail > 0 ? 'issue + kernel + kernel tail' : 'issue + kernel' };
+  }
   return { ns: Math.max(issue, kernelNs), components: comps, formula: 'max(issue, kernel) (host issue overlaps device work)' };
 }
 

@@ -88,6 +88,15 @@ export const GpuSimt = z
     emptyWarpCycles: nonneg(
       'SM cycles a launched warp (vector kernels) or CTA (tensor kernels) costs when none of its lanes has work: it is scheduled, finds nothing and exits.',
     ).default(0),
+    pathEntryInstr: nonneg(
+      'Warp instructions a lane-mapped (vector) kernel with more than one compiled path issues per path a warp enters: the dispatch (compare/branch tree, jump table) and the reconvergence around the path body. Charged once per distinct path per warp, so a warp with k paths pays it k times.',
+    ).default(0),
+    loopControlInstr: nonneg(
+      'Warp instructions of one iteration of a counted loop beyond its body (counter update, compare, branch); charged per loop trip where a kernel states its trip count (PathWork.loopTrips).',
+    ).default(0),
+    kernelTailNs: nonneg(
+      'Device time a non-empty kernel adds beyond its own work when it is issued alone (not queued behind another kernel): CTA rasterisation ramp, the first memory accesses, drain and completion signalling. Hidden when kernels run back to back.',
+    ).default(0),
     memBandwidthGBps: pos('Sustained device-memory bandwidth (GB/s).'),
     l2Bytes: count('L2 cache capacity (bytes).'),
     l2BandwidthGBps: pos('L2 bandwidth (GB/s).'),

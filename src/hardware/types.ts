@@ -23,6 +23,9 @@ export interface PathWork {
   weightBytes: number;
   /** Activation bytes read and written per row. */
   bytesPerRow: number;
+  /** Vector kernels: trips of a counted loop around the path body per row, each costing the
+   * accelerator's loop-control instructions (absent: the body is straight-line code). */
+  loopTrips?: number;
 }
 
 /** Consecutive rows that take the same set of paths. */
@@ -75,4 +78,7 @@ export interface AcceleratorModel {
   readonly staticPowerW: number;
   /** Fixed device-side cost per kernel launch seen by the host (ns). */
   readonly launchNs: number;
+  /** Device time a non-empty kernel adds when it is issued alone (ramp, first access, drain,
+   * completion); hidden behind a preceding kernel when launches queue back to back (ns). */
+  readonly kernelTailNs: number;
 }

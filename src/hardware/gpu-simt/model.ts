@@ -17,6 +17,11 @@
  * larger of compute and memory time (a roofline per kernel, as in the SCALE-Sim/Timeloop
  * split of compute and memory).
  *
+ * Instruction issue (vector kernels): a warp on a path issues flopsPerRow / 2 FMAs, plus
+ * `loopControlInstr` per loop trip and, in a kernel with several compiled paths, `pathEntryInstr`
+ * per path it enters (E1 on the H100: k paths per warp cost k x (body + entry), the entry
+ * measured from the slope over k).
+ *
  * Sustained tensor rate: tensor kernels run at `tensorEfficiency` x the dense tensor peak
  * (the share a well-tuned GEMM sustains on the device; 1 = peak).
  *
@@ -44,9 +49,16 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       : spec.vectorFlopsPerCyclePerSm;
     const paths = kernel.paths;
     const nested = kernel.nestedPaths === true;
+    // vector kernels issue warp instructions: one FMA per 2 FLOPs of a lane, plus the loop
+    // control of a counted loop and, where the kernel branches between compiled paths, the
+    // dispatch and reconvergence around each path a warp enters. A non-FMA instruction takes
+    // an issue slot like an FMA: rate / 2 lane-instructions per SM cycle.
+    const entryInstr = !tensor && paths.length > 1 ? (spec.pathEntryInstr ?? 0) : 0;
+    const instrPerLane = (p: (typeof paths)[number]) =>
+      p.flopsPerRow / 2 + (p.loopTrips ?? 0) * (spec.loopControlInstr ?? 0) + (p.flopsPerRow > 0 ? entryInstr : 0);
     // cycles and issued FLOP slots of one full unit on each path
     const unitCycles = paths.map((p) =>
-      tensor ? (Math.ceil(p.n / tile.n) * 2 * g * tile.n * p.k) / rate : (g * p.flopsPerRow) / rate,
+      tensor ? (Math.ceil(p.n / tile.n) * 2 * g * tile.n * p.k) / rate : (g * 2 * instrPerLane(p)) / rate,
     );
     // scheduling quantum: one CTA (a row tile x one column tile) or one warp
     const unitQuantum = paths.map((p, i) => (tensor ? (2 * g * tile.n * p.k) / rate : unitCycles[i]!));
@@ -219,5 +231,6 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     cost,
     staticPowerW: spec.energy.staticPowerW,
     launchNs: spec.kernelLaunchNs,
+    kernelTailNs: spec.kernelTailNs ?? 0,
   };
 }

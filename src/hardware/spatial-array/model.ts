@@ -354,7 +354,7 @@ export function createSpatialArray(spec: SpatialArray): AcceleratorModel {
     };
   }
 
-  return { kind: 'spatial-array', clockGhz, cost, staticPowerW: e.staticPowerMw / 1000, launchNs: 0 };
+  return { kind: 'spatial-array', clockGhz, cost, staticPowerW: e.staticPowerMw / 1000, launchNs: 0, kernelTailNs: 0 };
 }
 
 /**
