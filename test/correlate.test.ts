@@ -84,16 +84,21 @@ describe('converted H100 cases (calibration/h100)', () => {
   });
 
   it('k round-robin paths per warp simulate k x the 1-path kernel time (hand-derived)', () => {
-    // H100 preset: 33,792 warps; one path = 32 lanes x 2048 FLOPs / 256 FLOP/cycle/SM = 256 cycles;
-    // 132 SMs -> ceil(33792 x 256k / (132 x 256k)) x 256k = 65,536 k cycles at 1978.9 MHz
+    // H100 preset: 33,792 warps = 256 per SM; a warp on one path issues 1024 FFMA + reps x 3
+    // loop-control + 36 path-entry instructions (W = 64: 16 reps -> 1108; W = 256: 4 reps ->
+    // 1072); 4 warp instructions per SM cycle -> 256 x instr / 4 cycles per path, k paths
+    // serialised; single timing: launch + kernel + kernel tail
     const hw = loadHardware('h100').spec;
-    const launch = hw.accelerator.kind === 'gpu-simt' ? hw.accelerator.kernelLaunchNs : NaN;
+    const acc = hw.accelerator;
+    if (acc.kind !== 'gpu-simt') throw new Error('h100 is a GPU');
+    expect([acc.loopControlInstr, acc.pathEntryInstr]).toEqual([3, 36]);
     for (const W of [64, 256])
       for (const k of [1, 2, 4, 8, 16, 32]) {
         const rr = result.cases.find((c) => c.id === `e1-w${W}-rr-k${k}`)!;
-        const cycles = 65536 * k;
+        const instr = 1024 + (W === 64 ? 16 : 4) * 3 + 36;
+        const cycles = ((256 * instr) / 4) * k;
         expect(rr.kernel!.cycles).toBeCloseTo(cycles, 6);
-        expect(rr.simulatedNs).toBeCloseTo(launch + cycles / 1.9789, 6);
+        expect(rr.simulatedNs).toBeCloseTo(acc.kernelLaunchNs + cycles / 1.9789 + acc.kernelTailNs, 6);
         expect(rr.simulated).toBeCloseTo(rr.simulatedNs / 1000, 9);
         expect(rr.relErr).toBeCloseTo((rr.simulated - rr.measured.median) / rr.measured.median, 12);
         expect(rr.kernel!.divergentUnits).toBe(k === 1 ? 0 : 33792);

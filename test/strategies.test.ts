@@ -368,10 +368,40 @@ describe('execution modes: eager dispatch, bare CUDA launches, CUDA graph replay
   it('graph mode: a host round trip ends the graph, the rest is launched anew', async () => {
     const files = skipInputs(1, 16, hw());
     const m = (await run(files, { strategy: 'host', mode: 'graph' })).metrics;
-    const roundTrip = 100 + (500 + 32) + 1000;
+    // notify 100 + link (500 + 32); no framework readback (decisionLatencyNs is eager-only:
+    // a captured CUDA program branches on the copied word)
+    const roundTrip = 100 + (500 + 32);
     // launch 50 + node 5 + a 32 = 87; round trip; relaunch 50 + gather node 5 (+~0) + b node 5 + 32 + scatter node 5
     expect(m.totalTimeNs).toBeCloseTo(87 + roundTrip + 50 + 5 + 5 + 32 + 5, 6);
     expect(m.controlTransfers).toBe(1);
+  });
+
+  it('submission latency and kernel tail: a command reaches the device syncNs - launch - notify after its launch call; a kernel that finds the device idle pays its tail', async () => {
+    // launch 50, notify 100 (poll 200 / 2), syncNs 550 -> submission 400; tail 10 ns
+    const h = hw() as { accelerator: Record<string, unknown> };
+    h.accelerator.syncNs = 550;
+    h.accelerator.kernelTailNs = 10;
+    const files = skipInputs(1, 0, h);
+    // cuda: a launched by 50, on the device at 450, alone: 450..492; b launched by 100, on the
+    // device at 500 > 492, alone again: 500..542
+    expect((await run(files, { strategy: 'static', mode: 'cuda' })).metrics.totalTimeNs).toBe(542);
+    // graph: no tail (nodes run back to back); one graph launch 50 + submission 400, then two
+    // nodes of 5 + 32
+    expect((await run(files, { strategy: 'static', mode: 'graph' })).metrics.totalTimeNs).toBe(50 + 400 + 2 * 37);
+  });
+
+  it('host round trip by mode: eager pays the framework readback (decisionLatencyNs) and its sync call; cuda branches on the copied word', async () => {
+    const h = hw() as unknown as { host: Record<string, unknown> };
+    h.host.syncCallNs = 2000;
+    const files = skipInputs(1, 16, h);
+    const cuda = (await run(files, { strategy: 'host', mode: 'cuda' })).metrics;
+    // the host reaches the gate after launching a (50) when a ends (82): wait notify 100 from
+    // 82, then link 500 + 32 B / 1 GB/s; no decision cost; the transfer counts from 82
+    expect(cuda.controlTransferNs).toBeCloseTo(100 + 532, 9);
+    const eager = (await run(files, { strategy: 'host', mode: 'eager' })).metrics;
+    // eager: dispatch 100 -> a ends at 132; the sync call (2000 from 100) ends after the device
+    // (132), so the wait ends at 2100 + notify 100 = 2200; link 532 and readback 1000 follow
+    expect(eager.controlTransferNs).toBeCloseTo(2200 + 532 + 1000 - 132, 9);
   });
 
   it('graph mode needs a GPU', async () => {

@@ -13,7 +13,7 @@
  * (steady state: the larger of the two per unit) for eager/cuda; graph nodes run in order on
  * the device, so node cost and kernel time add. `single` adds issue and kernel time.
  */
-import { eagerIssueNs, type HostOp } from '../hardware/host.js';
+import { issueTiming, type HostOp, type IssueTiming } from '../hardware/host.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,30 +78,27 @@ export interface CaseSimulation {
 type Workload = MeasurementCase['workload'];
 type Of<K extends Workload['kind']> = Extract<Workload, { kind: K }>;
 
-/** Launch-related parameters of the hardware; null where the accelerator kind has none. */
-interface LaunchParams {
+/** The case's issue timing (the engine's rules, src/hardware/host.ts) plus what the
+ * accelerator kind lacks. */
+interface LaunchParams extends IssueTiming {
+  gpu: boolean;
   launchNs: number;
-  syncNs: number | null;
-  graphNodeNs: number | null;
-  notifyNs: number;
-  kernelTailNs: number;
-  /** Eager issue cost of an op of this kind. */
-  eagerIssueNs: (op: HostOp) => number;
   /** Whether the host lists a dispatch cost of its own for this op kind. */
   hasOpDispatch: (op: HostOp) => boolean;
+  ifElseNs: number;
+  whileIterationNs: number;
 }
 
-function launchParams(spec: HardwareSystem, accel: AcceleratorModel): LaunchParams {
+function launchParams(spec: HardwareSystem, accel: AcceleratorModel, c: MeasurementCase): LaunchParams {
   const acc = spec.accelerator;
-  const notifyNs = spec.host.notify === 'polling' ? spec.host.pollIntervalNs / 2 : spec.host.interruptLatencyNs;
+  const gpu = acc.kind === 'gpu-simt' ? acc : null;
   return {
+    ...issueTiming(spec, accel, c.mode === 'graph' && !gpu ? 'cuda' : c.mode),
+    gpu: gpu !== null,
     launchNs: accel.launchNs,
-    syncNs: acc.kind === 'gpu-simt' ? acc.syncNs : null,
-    graphNodeNs: acc.kind === 'gpu-simt' ? acc.graphNodeNs : null,
-    notifyNs,
-    kernelTailNs: accel.kernelTailNs,
-    eagerIssueNs: (op) => eagerIssueNs(spec.host, accel.launchNs, op),
     hasOpDispatch: (op) => op !== 'other' && spec.host.dispatchNsByOp?.[op] !== undefined,
+    ifElseNs: gpu?.graphIfElseNodeNs ?? 0,
+    whileIterationNs: gpu?.graphWhileIterationNs ?? 0,
   };
 }
 
@@ -121,26 +118,40 @@ const us = (ns: number) => `${(ns / 1000).toPrecision(3)} us`;
 function perOp(kernelNs: number, c: MeasurementCase, lp: LaunchParams, gaps: Gap[], hostOp: HostOp = 'other'): { ns: number; components: Component[]; formula: string } {
   const k: Component = { name: 'kernel', ns: kernelNs };
   if (c.mode === 'graph') {
-    const node = lp.graphNodeNs ?? 0;
-    if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost (graph mode priced as free nodes)'));
-    const comps: Component[] = [{ name: 'graph node', ns: node }, k];
-    if (c.timing === 'single') {
-      gaps.push(gap('graph-launch', 'no graph-launch cost in the hardware format: one graph launch priced as kernelLaunchNs'));
-      return { ns: lp.launchNs + node + kernelNs, components: [{ name: 'graph launch', ns: lp.launchNs }, ...comps], formula: 'graph launch + graph node + kernel' };
-    }
-    return { ns: node + kernelNs, components: comps, formula: 'graph node + kernel (nodes run in order on the device)' };
+    if (!lp.gpu) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost (graph mode priced as bare launches)'));
+    const comps: Component[] = [{ name: 'graph node', ns: lp.nodeNs }, k];
+    if (c.timing === 'single')
+      return { ns: lp.graphLaunchNs + lp.nodeNs + kernelNs, components: [{ name: 'graph launch', ns: lp.graphLaunchNs }, ...comps], formula: 'graph launch + graph node + kernel' };
+    return { ns: lp.nodeNs + kernelNs, components: comps, formula: 'graph node + kernel (nodes run in order on the device)' };
   }
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs(hostOp) : lp.launchNs;
+  const issue = lp.issueNs[hostOp];
   const name = c.mode === 'eager' ? `eager issue max(dispatchNs${hostOp === 'other' ? '' : `ByOp.${hostOp}`}, kernelLaunchNs)` : 'kernel launch';
   const comps: Component[] = [{ name, ns: issue }, k];
   if (c.timing === 'single') {
-    // a kernel issued alone pays its ramp / drain / completion (kernelTailNs); back to back it
-    // hides behind the previous kernel
+    // timed with events around one launch: the submission latency cancels; a kernel issued
+    // alone pays its ramp / drain / completion (kernelTailNs)
     const tail = kernelNs > 0 ? lp.kernelTailNs : 0;
     if (tail > 0) comps.push({ name: 'kernel tail (issued alone)', ns: tail });
     return { ns: issue + kernelNs + tail, components: comps, formula: tail > 0 ? 'issue + kernel + kernel tail' : 'issue + kernel' };
   }
   return { ns: Math.max(issue, kernelNs), components: comps, formula: 'max(issue, kernel) (host issue overlaps device work)' };
+}
+
+/**
+ * The host waits for a kernel it has just issued (the engine's rule): the kernel reaches the
+ * device submitNs after the launch call, runs (plus its tail when non-empty), and the host,
+ * inside its synchronising call (syncCallNs), is notified notifyNs after completion.
+ */
+function waitAfterIssue(lp: LaunchParams, kernelNs: number): { ns: number; components: Component[] } {
+  const device = lp.submitNs + kernelNs + (kernelNs > 0 ? lp.kernelTailNs : 0);
+  const wait = Math.max(device, lp.syncCallNs);
+  return {
+    ns: wait + lp.notifyNs,
+    components: [
+      { name: device >= lp.syncCallNs ? `submission (syncNs - kernelLaunchNs - notify)${kernelNs > 0 ? ' + kernel + tail' : ''}` : 'sync call (host.syncCallNs)', ns: wait },
+      { name: 'notify', ns: lp.notifyNs },
+    ],
+  };
 }
 
 function divergence(w: Of<'divergence'>, c: MeasurementCase, ctx: SimContext, lp: LaunchParams): CaseSimulation {
@@ -224,13 +235,10 @@ function copy(w: Of<'copy'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
 
 function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimulation {
   const gaps: Gap[] = [];
-  const node = lp.graphNodeNs ?? 0;
+  if (!lp.gpu) gaps.push(gap('launch-latency', 'the accelerator has no launch + sync latency or graph nodes'));
   if (w.sync === 'none') {
-    if (c.mode === 'graph') {
-      if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
-      return { simulated: 0, simulatedNs: node, formula: 'graphNodeNs per node', components: [{ name: 'graph node', ns: node }], gaps };
-    }
-    const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
+    if (c.mode === 'graph') return { simulated: 0, simulatedNs: lp.nodeNs, formula: 'graphNodeNs per node', components: [{ name: 'graph node', ns: lp.nodeNs }], gaps };
+    const issue = lp.issueNs.other;
     return {
       simulated: 0,
       simulatedNs: issue,
@@ -241,35 +249,41 @@ function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimu
   }
   if (w.sync === 'event') gaps.push(gap('event-sync', 'event and device synchronisation are not distinguished'));
   if (w.kernels === 0) {
-    if (c.mode === 'eager') gaps.push(gap('sync-call-overhead', 'framework overhead of the synchronise call itself is not modelled (only the notification wait)'));
-    return { simulated: 0, simulatedNs: lp.notifyNs, formula: 'host notification wait (polling: half the interval)', components: [{ name: 'notify', ns: lp.notifyNs }], gaps };
-  }
-  const sync = lp.syncNs ?? lp.launchNs + lp.notifyNs;
-  if (lp.syncNs === null) gaps.push(gap('launch-latency', 'the accelerator has no launch + sync latency; priced as launch + notify'));
-  gaps.push(gap('engine-sync',
-    `the replay engine does not use syncNs: it charges a launch followed by a host wait as issue + notify = ${us((c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs) + lp.notifyNs)} (no launch-to-completion latency)`,
-  ));
-  if (c.mode === 'graph') {
-    gaps.push(gap('graph-launch', 'no graph-launch cost in the hardware format: the graph launch + sync priced as syncNs'));
+    const ns = lp.syncCallNs + lp.notifyNs;
     return {
       simulated: 0,
-      simulatedNs: sync + w.kernels * node,
-      formula: 'syncNs + nodes x graphNodeNs',
-      components: [{ name: 'launch + sync', ns: sync }, { name: `${w.kernels} graph nodes`, ns: w.kernels * node }],
+      simulatedNs: ns,
+      formula: 'sync call + notification wait (polling: half the interval)',
+      components: [{ name: 'sync call (host.syncCallNs)', ns: lp.syncCallNs }, { name: 'notify', ns: lp.notifyNs }],
       gaps,
     };
   }
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
-  // syncNs is one launch + sync; in eager mode the launch part is the eager issue instead
-  const first = c.mode === 'eager' ? issue + (sync - lp.launchNs) : sync;
+  if (c.mode === 'graph') {
+    // one graph launch, its nodes run in order on the device, then the host is notified
+    const nodes = w.kernels * lp.nodeNs;
+    const device = lp.submitNs + nodes;
+    const wait = Math.max(device, lp.syncCallNs);
+    return {
+      simulated: 0,
+      simulatedNs: lp.graphLaunchNs + wait + lp.notifyNs,
+      formula: 'graph launch + max(submission + nodes x graphNodeNs, sync call) + notify',
+      components: [
+        { name: 'graph launch', ns: lp.graphLaunchNs },
+        { name: 'submission', ns: lp.submitNs },
+        { name: `${w.kernels} graph nodes`, ns: nodes },
+        { name: 'notify', ns: lp.notifyNs },
+      ],
+      gaps,
+    };
+  }
+  // empty kernels: the host issues them all, then waits for the last
+  const issue = lp.issueNs.other;
+  const wait = waitAfterIssue(lp, 0);
   return {
     simulated: 0,
-    simulatedNs: first + (w.kernels - 1) * issue,
-    formula: c.mode === 'eager' ? 'eager issue + (syncNs - kernelLaunchNs) + (kernels - 1) x issue' : 'syncNs + (kernels - 1) x kernelLaunchNs',
-    components: [
-      { name: c.mode === 'eager' ? 'eager issue + sync latency' : 'launch + sync (syncNs)', ns: first },
-      { name: 'further launches', ns: (w.kernels - 1) * issue },
-    ],
+    simulatedNs: w.kernels * issue + wait.ns,
+    formula: 'kernels x issue + max(submission, sync call) + notify',
+    components: [{ name: `${w.kernels} x ${c.mode === 'eager' ? 'eager issue' : 'kernel launch'}`, ns: w.kernels * issue }, ...wait.components],
     gaps,
   };
 }
@@ -277,73 +291,77 @@ function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimu
 function control(w: Of<'control'>, c: MeasurementCase, ctx: SimContext, lp: LaunchParams): CaseSimulation {
   const gaps: Gap[] = [];
   const spec = ctx.hw.spec;
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
-  const issueName = c.mode === 'eager' ? 'eager issue' : 'kernel launch';
-  const node = lp.graphNodeNs ?? 0;
   const m = w.mechanism;
+  const k = w.kernelsPerIteration;
   if ((HOST_MECHANISMS as readonly string[]).includes(m)) {
     if (c.mode === 'graph') gaps.push(gap('mode', 'a host hop inside graph mode is priced with kernel launches'));
-    const launches: Component = { name: `${w.kernelsPerIteration} x ${issueName}`, ns: w.kernelsPerIteration * issue };
-    const notify: Component = { name: 'notify', ns: lp.notifyNs };
-    const comps: Component[] = [launches, notify];
+    // the engine's host round trip: issue the gate kernel, wait for it, read the decision
+    // back, decide, then issue the rest of the iteration
+    const issue = lp.issueNs.other;
+    const comps: Component[] = [];
+    if (k > 0) comps.push({ name: `gate kernel ${c.mode === 'eager' ? 'eager issue' : 'launch'}`, ns: issue });
+    const wait = k > 0 ? waitAfterIssue(lp, 0) : { ns: lp.syncCallNs + lp.notifyNs, components: [{ name: 'sync call (host.syncCallNs)', ns: lp.syncCallNs }, { name: 'notify', ns: lp.notifyNs }] };
+    comps.push(...wait.components);
     if (m !== 'sync-only') {
-      comps.push(
-        { name: 'link latency + bytes', ns: spec.link.latencyNs + w.decisionBytes / spec.link.bandwidthGBps },
-        { name: 'host decision', ns: spec.host.decisionLatencyNs },
-      );
-      gaps.push(gap('host-mechanisms', 'memcpy pageable / pinned / async + sync and mapped memory (sync or spin) are one mechanism in the model: notify + link latency + bytes / bandwidth + decision'));
-      if (c.mode === 'cuda') gaps.push(gap('decision-latency', 'host.decisionLatencyNs (derived from PyTorch .item()) is charged even where the host decision is a C++ if/else'));
+      // a copy pays the link's latency (eager: inside the framework's readback, decisionNs);
+      // mapped memory was written over the link by the kernel itself
+      const copy = m.startsWith('memcpy') && c.mode !== 'eager' ? spec.link.latencyNs : 0;
+      comps.push({ name: copy > 0 ? 'link latency + bytes / bandwidth' : 'bytes / link bandwidth', ns: copy + w.decisionBytes / spec.link.bandwidthGBps });
+      if (m === 'memcpy-pinned' || (m === 'memcpy-async-sync' && w.hostMemory === 'pinned'))
+        gaps.push(gap('host-mechanisms', 'pageable and pinned copies are one mechanism in the model (link latency); pinned small copies measured slower'));
     }
-    gaps.push(gap('launch-latency',
-      `no launch-to-completion latency: after its last launch the host waits only the notification (syncNs = ${lp.syncNs === null ? 'n/a' : us(lp.syncNs)} measured for launch + sync is unused by the engine)`,
-    ));
-    if (c.mode === 'eager') gaps.push(gap('sync-call-overhead', 'framework overhead of the synchronising call (.item(), .cpu(), synchronize) beyond the modelled pieces is not modelled'));
+    if (lp.decisionNs > 0 && m !== 'sync-only') comps.push({ name: 'framework readback (host.decisionLatencyNs)', ns: lp.decisionNs });
+    if (k > 1) comps.push({ name: `${k - 1} more ${c.mode === 'eager' ? 'eager issue' : 'launch'}`, ns: (k - 1) * issue });
+    if (c.mode === 'eager' && w.decisionBytes > 4) gaps.push(gap('sync-call-overhead', 'a tensor readback (.cpu()) costs more than .item(): only the readback of one value is modelled'));
     const ns = comps.reduce((a, x) => a + x.ns, 0);
-    return { simulated: 0, simulatedNs: ns, formula: 'kernels x issue + notify [+ link latency + bytes / bandwidth + decision] per iteration (serialised by the host wait)', components: comps, gaps };
+    return { simulated: 0, simulatedNs: ns, formula: 'issue + wait (submission, sync call, notify) + readback + decision + further issues, per iteration', components: comps, gaps };
   }
-  const k = w.kernelsPerIteration;
   switch (m) {
     case 'fused':
     case 'two-kernels-branch':
     case 'two-kernels': {
-      if (m !== 'two-kernels') gaps.push(gap('device-branch', 'the branch itself (on the device) is free in the model; the kernels are empty'));
+      const issue = lp.issueNs.other;
+      gaps.push(gap('launch-rate', 'the E2 chain launches at 3.6-4.1 us per kernel, faster than the E0 launch interval (kernelLaunchNs)'));
       return {
         simulated: 0,
         simulatedNs: k * issue,
-        formula: c.timing === 'back-to-back' ? 'kernels x issue (empty kernels: issue-bound)' : 'kernels x issue',
-        components: [{ name: `${k} x ${issueName}`, ns: k * issue }],
+        formula: 'kernels x issue (tiny kernels: issue-bound)',
+        components: [{ name: `${k} x ${c.mode === 'eager' ? 'eager issue' : 'kernel launch'}`, ns: k * issue }],
         gaps,
       };
     }
     case 'graph':
     case 'graph-if-else': {
-      if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
-      gaps.push(gap('graph-launch', 'no graph-launch cost in the hardware format: one graph launch per iteration priced as kernelLaunchNs'));
-      if (m === 'graph-if-else') gaps.push(gap('conditional-node', 'no conditional-node (IF/ELSE) cost: the conditional node is free in the model'));
-      const device = k * node;
-      const ns = c.timing === 'back-to-back' ? Math.max(lp.launchNs, device) : lp.launchNs + device;
+      if (!lp.gpu) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
+      const cond = m === 'graph-if-else' ? lp.ifElseNs : 0;
+      const device = k * lp.nodeNs + cond;
+      const ns = c.timing === 'back-to-back' ? Math.max(lp.graphLaunchNs, device) : lp.graphLaunchNs + device;
+      const comps: Component[] = [
+        { name: 'graph launch (graphLaunchNs)', ns: lp.graphLaunchNs },
+        { name: `${k} graph nodes`, ns: k * lp.nodeNs },
+      ];
+      if (cond > 0) comps.push({ name: 'IF/ELSE node (graphIfElseNodeNs)', ns: cond });
       return {
         simulated: 0,
         simulatedNs: ns,
-        formula: c.timing === 'back-to-back' ? 'max(graph launch, nodes x graphNodeNs) per iteration' : 'graph launch + nodes x graphNodeNs',
-        components: [
-          { name: 'graph launch (kernelLaunchNs)', ns: lp.launchNs },
-          { name: `${k} graph nodes`, ns: device },
-        ],
+        formula: c.timing === 'back-to-back' ? 'max(graph launch, device nodes) per iteration' : 'graph launch + device nodes',
+        components: comps,
         gaps,
       };
     }
     case 'graph-while': {
-      if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
-      gaps.push(gap('conditional-node', 'no conditional-node cost: the WHILE and IF/ELSE nodes and the device-side loop iteration are free in the model'));
-      const device = k * node;
-      const launchShare = lp.launchNs / w.iterations;
+      if (!lp.gpu) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
+      // per iteration: the body's nodes, its IF/ELSE node and the WHILE node's relaunch
+      const nodes = k * lp.nodeNs;
+      const launchShare = lp.graphLaunchNs / w.iterations;
       return {
         simulated: 0,
-        simulatedNs: device + launchShare,
-        formula: 'nodes x graphNodeNs + one graph launch / iterations',
+        simulatedNs: nodes + lp.ifElseNs + lp.whileIterationNs + launchShare,
+        formula: 'nodes x graphNodeNs + IF/ELSE node + WHILE iteration + one graph launch / iterations',
         components: [
-          { name: `${k} graph nodes`, ns: device },
+          { name: `${k} graph nodes`, ns: nodes },
+          { name: 'IF/ELSE node', ns: lp.ifElseNs },
+          { name: 'WHILE iteration', ns: lp.whileIterationNs },
           { name: 'graph launch / iterations', ns: launchShare },
         ],
         gaps,
@@ -357,8 +375,7 @@ async function network(w: Of<'network'>, c: MeasurementCase, ctx: SimContext): P
   const rel = (p: string) => (isAbsolute(p) ? p : join(ctx.baseDir, p));
   const ref = (p: string) => (p.includes('/') || p.includes('\\') || p.endsWith('.json') ? rel(p) : p);
   const gaps: Gap[] = [];
-  if (c.mode !== 'eager') gaps.push(gap('mode', `the replay engine issues eager launches only; ${c.mode} mode is not modelled`));
-  const o: RunOptions = { network: ref(w.network), hw: ctx.hw.file ?? c.hardware, strategy: w.strategy, batch: w.batch };
+  const o: RunOptions = { network: ref(w.network), hw: ctx.hw.file ?? c.hardware, strategy: w.strategy, batch: w.batch, mode: c.mode };
   if (w.plan) o.planFile = rel(w.plan);
   let tmp: string | undefined;
   try {
@@ -410,7 +427,7 @@ async function network(w: Of<'network'>, c: MeasurementCase, ctx: SimContext): P
 
 /** Simulates a case; the result is in the case's unit (and in ns). */
 export async function simulateCase(c: MeasurementCase, ctx: SimContext): Promise<CaseSimulation> {
-  const lp = launchParams(ctx.hw.spec, ctx.accel);
+  const lp = launchParams(ctx.hw.spec, ctx.accel, c);
   const w = c.workload;
   let r: CaseSimulation;
   switch (w.kind) {

@@ -8,7 +8,7 @@
  */
 import type { HardwareSystem } from '../formats/hardware.js';
 import { DynsimError } from '../util/errors.js';
-import { eagerIssueNs, type HostOp } from '../hardware/host.js';
+import { issueTiming, type ExecutionMode, type HostOp, type IssueTiming } from '../hardware/host.js';
 import type { Layer } from '../formats/network.js';
 import type { Decision } from '../formats/trace.js';
 import type { AcceleratorModel, KernelCost, KernelSpec, RowRun } from '../hardware/types.js';
@@ -43,9 +43,7 @@ export function netShapes(net: ResolvedNetwork): NetShapes {
   return sh;
 }
 
-/** How the host issues work: eager framework ops, bare CUDA launches, or CUDA graph replay. */
-export type ExecutionMode = 'eager' | 'cuda' | 'graph';
-export const EXECUTION_MODES: readonly ExecutionMode[] = ['eager', 'cuda', 'graph'];
+export { EXECUTION_MODES, type ExecutionMode } from '../hardware/host.js';
 
 /** Sample state inside a batch. */
 export const enum RowState {
@@ -91,15 +89,10 @@ export class Machine {
   readonly total = new Tally();
   readonly byGate = new Map<string, Tally>();
   readonly byLayer = new Map<string, Tally>();
-  /** Host time to issue one kernel, by op kind: the framework's eager dispatch, a bare CUDA
-   * launch, or nothing inside a replayed graph. */
-  readonly issueNs: Record<HostOp, number>;
-  /** Graph mode: host time to launch a graph, and the device time each node adds. */
-  readonly graphLaunchNs: number;
-  readonly nodeNs: number;
+  /** Launch, graph, submission and wait costs of this system in this execution mode. */
+  readonly timing: IssueTiming;
   /** Graph mode: a graph is running; a host synchronisation ends it. */
   segmentOpen = false;
-  readonly notifyNs: number;
   /** One tag (and tally) per kernel scope, built once: the hot path never builds keys. */
   readonly tags: NetTags;
   /** Records slices for a timeline, when the run asked for one. */
@@ -160,11 +153,7 @@ export class Machine {
         path: 'accelerator.kind',
         message: `graph mode replays CUDA graphs and needs a gpu-simt accelerator, got ${acc.kind}`,
       });
-    const issue = (op: HostOp) => (mode === 'eager' ? eagerIssueNs(hw.host, accel.launchNs, op) : mode === 'cuda' ? accel.launchNs : 0);
-    this.issueNs = { matmul: issue('matmul'), gather: issue('gather'), scatter: issue('scatter'), other: issue('other') };
-    this.graphLaunchNs = mode === 'graph' ? accel.launchNs : 0;
-    this.nodeNs = mode === 'graph' && acc.kind === 'gpu-simt' ? acc.graphNodeNs : 0;
-    this.notifyNs = hw.host.notify === 'polling' ? hw.host.pollIntervalNs / 2 : hw.host.interruptLatencyNs;
+    this.timing = issueTiming(hw, accel, mode);
     this.tags = buildTags(net, controller);
     this.spatial = acc.kind === 'spatial-array';
     this.residentCapacity = acc.kind === 'spatial-array' ? acc.residentConfigs : 0;
@@ -375,15 +364,21 @@ export class Exec {
    * when it started. */
   private advance(durationNs: number, tag: KernelTag, op: HostOp): number {
     const m = this.m;
+    const t = m.timing;
     if (m.mode === 'graph' && !m.segmentOpen) {
-      m.hostT += m.graphLaunchNs;
-      m.hostBusyNs += m.graphLaunchNs;
+      m.hostT += t.graphLaunchNs;
+      m.hostBusyNs += t.graphLaunchNs;
       m.segmentOpen = true;
     }
-    const issue = m.issueNs[op];
+    const issue = t.issueNs[op];
     m.hostT += issue;
     m.hostBusyNs += issue;
-    const start = Math.max(m.accelT, m.hostT) + m.nodeNs;
+    // the command reaches the device submitNs after the launch call; a kernel that finds the
+    // device idle (not queued behind another) also pays its ramp / drain tail
+    const ready = m.hostT + t.submitNs;
+    const alone = ready > m.accelT && durationNs > 0;
+    if (alone) durationNs += t.kernelTailNs;
+    const start = Math.max(m.accelT, ready) + t.nodeNs;
     this.firstStartNs ??= start;
     const gap = start - m.accelT;
     if (gap > 0) {
@@ -407,8 +402,12 @@ export class Exec {
     m.segmentOpen = false; // the host must launch the rest of the work anew
     m.syncGate = gate;
     m.transferStart = Math.max(m.hostT, m.accelT);
-    m.hostT = m.transferStart + m.notifyNs;
-    m.recorder?.add({ track: 'host', name: `notify:${gate}`, category: 'notify', startNs: m.transferStart, durNs: m.notifyNs, gate });
+    // the wait ends when the host is notified, and no earlier than the synchronising call's
+    // own cost (eager frameworks)
+    const t = m.timing;
+    const end = Math.max(m.accelT, m.hostT + t.syncCallNs) + t.notifyNs;
+    m.recorder?.add({ track: 'host', name: `notify:${gate}`, category: 'notify', startNs: m.transferStart, durNs: end - m.transferStart, gate });
+    m.hostT = end;
   }
 
   /** Moves `bytes` device -> host over the link; the host waits for it. */
@@ -426,9 +425,10 @@ export class Exec {
   /** The host evaluates a gate decision; counts one control transfer for the gate. */
   decide(gate: string): void {
     const m = this.m;
-    m.recorder?.add({ track: 'host', name: `decide:${gate}`, category: 'decision', startNs: m.hostT, durNs: m.hw.host.decisionLatencyNs, gate });
-    m.hostT += m.hw.host.decisionLatencyNs;
-    m.hostBusyNs += m.hw.host.decisionLatencyNs;
+    const d = m.timing.decisionNs;
+    m.recorder?.add({ track: 'host', name: `decide:${gate}`, category: 'decision', startNs: m.hostT, durNs: d, gate });
+    m.hostT += d;
+    m.hostBusyNs += d;
     const roundTrip = m.hostT - m.transferStart;
     m.tags.control[m.tags.gateIndex.get(gate)!]!.addControl(roundTrip);
   }

@@ -16,7 +16,9 @@ export const HostCpu = z
     name: z.string().optional(),
     cores: count('CPU cores available to the runtime (decisions can run in parallel on them).'),
     clockGhz: pos('Core clock (GHz).'),
-    decisionLatencyNs: nonneg('Time for the host to evaluate one gate decision for a batch (ns).'),
+    decisionLatencyNs: nonneg(
+      "Eager mode: host time to turn a gate's device-resident decision for a batch into a host value and branch on it, beyond the wait for the device (the framework's readback, e.g. PyTorch .item()); a CUDA program (cuda / graph mode) branches on the copied word at no modelled cost (ns).",
+    ),
     dispatchNs: nonneg(
       'Framework dispatch cost per operator launched from the host in eager mode (ns).',
     ),
@@ -36,6 +38,9 @@ export const HostCpu = z
       1000,
     ),
     interruptLatencyNs: nonneg('Interrupt delivery + wake-up latency (ns).').default(5000),
+    syncCallNs: nonneg(
+      "Eager mode: the framework's own cost of a synchronising call (torch.cuda.synchronize, .item(), .cpu()) on the host before it waits for the device; the wait ends no earlier than this plus the notification (ns).",
+    ).default(0),
   })
   .describe('Host CPU: makes host-side gate decisions and dispatches work to the accelerator.');
 export type HostCpu = z.infer<typeof HostCpu>;
@@ -103,6 +108,13 @@ export const GpuSimt = z
     kernelLaunchNs: nonneg('Back-to-back kernel launch interval (ns).'),
     syncNs: nonneg('Launch + device synchronise round trip (ns).'),
     graphNodeNs: nonneg('Per-node cost of a replayed CUDA graph (ns).'),
+    graphLaunchNs: nonneg('Host time to launch one captured CUDA graph (cudaGraphLaunch) (ns); absent: kernelLaunchNs.').optional(),
+    graphIfElseNodeNs: nonneg(
+      'Device time of a CUDA-graph IF/ELSE conditional node: evaluating its handle and launching the chosen body graph from the device (ns).',
+    ).default(0),
+    graphWhileIterationNs: nonneg(
+      'Device time of one iteration of a CUDA-graph WHILE conditional node beyond its body: re-evaluating the handle and relaunching the body from the device (ns).',
+    ).default(0),
     gemmTile: z
       .strictObject({ m: count('Tile rows.'), n: count('Tile columns.'), k: count('K step.') })
       .describe('Thread-block tile of the GEMM kernels.'),
