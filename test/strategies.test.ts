@@ -376,18 +376,17 @@ describe('execution modes: eager dispatch, bare CUDA launches, CUDA graph replay
     expect(m.controlTransfers).toBe(1);
   });
 
-  it('submission latency and kernel tail: a command reaches the device syncNs - launch - notify after its launch call; a kernel that finds the device idle pays its tail', async () => {
+  it('submission latency and kernel tail: a command reaches the device syncNs - launch - notify after its launch call; every kernel pays its tail', async () => {
     // launch 50, notify 100 (poll 200 / 2), syncNs 550 -> submission 400; tail 10 ns
     const h = hw() as { accelerator: Record<string, unknown> };
     h.accelerator.syncNs = 550;
     h.accelerator.kernelTailNs = 10;
     const files = skipInputs(1, 0, h);
-    // cuda: a launched by 50, on the device at 450, alone: 450..492; b launched by 100, on the
-    // device at 500 > 492, alone again: 500..542
+    // cuda: a launched by 50, on the device at 450: 450..492 (32 + tail 10); b launched by 100,
+    // on the device at 500: 500..542
     expect((await run(files, { strategy: 'static', mode: 'cuda' })).metrics.totalTimeNs).toBe(542);
-    // graph: no tail (nodes run back to back); one graph launch 50 + submission 400, then two
-    // nodes of 5 + 32
-    expect((await run(files, { strategy: 'static', mode: 'graph' })).metrics.totalTimeNs).toBe(50 + 400 + 2 * 37);
+    // graph: one graph launch 50 + submission 400, then two nodes of 5 + 32 + 10
+    expect((await run(files, { strategy: 'static', mode: 'graph' })).metrics.totalTimeNs).toBe(50 + 400 + 2 * 47);
   });
 
   it('host round trip by mode: eager pays the framework readback (decisionLatencyNs) and its sync call; cuda branches on the copied word', async () => {

@@ -87,6 +87,10 @@ interface LaunchParams extends IssueTiming {
   hasOpDispatch: (op: HostOp) => boolean;
   ifElseNs: number;
   whileIterationNs: number;
+  /** Host cost of a framework call that launches no kernel of its own (eager: dispatchNs). */
+  eagerCallNs: number;
+  /** Device-to-device cudaMemcpy bandwidth (GB/s = bytes per ns). */
+  copyEngineGBps: number;
 }
 
 function launchParams(spec: HardwareSystem, accel: AcceleratorModel, c: MeasurementCase): LaunchParams {
@@ -99,6 +103,8 @@ function launchParams(spec: HardwareSystem, accel: AcceleratorModel, c: Measurem
     hasOpDispatch: (op) => op !== 'other' && spec.host.dispatchNsByOp?.[op] !== undefined,
     ifElseNs: gpu?.graphIfElseNodeNs ?? 0,
     whileIterationNs: gpu?.graphWhileIterationNs ?? 0,
+    eagerCallNs: spec.host.dispatchNs,
+    copyEngineGBps: gpu ? (gpu.copyEngineGBps ?? gpu.memBandwidthGBps) : 0,
   };
 }
 
@@ -127,12 +133,13 @@ function perOp(kernelNs: number, c: MeasurementCase, lp: LaunchParams, gaps: Gap
   const issue = lp.issueNs[hostOp];
   const name = c.mode === 'eager' ? `eager issue max(dispatchNs${hostOp === 'other' ? '' : `ByOp.${hostOp}`}, kernelLaunchNs)` : 'kernel launch';
   const comps: Component[] = [{ name, ns: issue }, k];
+  // timed with events around one host call: the submission latency cancels; in eager mode the
+  // closing event record is itself a framework call issued after the op returns
   if (c.timing === 'single') {
-    // timed with events around one launch: the submission latency cancels; a kernel issued
-    // alone pays its ramp / drain / completion (kernelTailNs)
-    const tail = kernelNs > 0 ? lp.kernelTailNs : 0;
-    if (tail > 0) comps.push({ name: 'kernel tail (issued alone)', ns: tail });
-    return { ns: issue + kernelNs + tail, components: comps, formula: tail > 0 ? 'issue + kernel + kernel tail' : 'issue + kernel' };
+    if (c.mode !== 'eager') return { ns: issue + kernelNs, components: comps, formula: 'issue + kernel' };
+    const record = lp.eagerCallNs;
+    comps.push({ name: 'closing event record (host.dispatchNs)', ns: record });
+    return { ns: issue + Math.max(kernelNs, record), components: comps, formula: 'issue + max(kernel, closing event record)' };
   }
   return { ns: Math.max(issue, kernelNs), components: comps, formula: 'max(issue, kernel) (host issue overlaps device work)' };
 }
@@ -143,20 +150,37 @@ function perOp(kernelNs: number, c: MeasurementCase, lp: LaunchParams, gaps: Gap
  * inside its synchronising call (syncCallNs), is notified notifyNs after completion.
  */
 function waitAfterIssue(lp: LaunchParams, kernelNs: number): { ns: number; components: Component[] } {
-  const device = lp.submitNs + kernelNs + (kernelNs > 0 ? lp.kernelTailNs : 0);
+  const device = lp.submitNs + kernelNs;
   const wait = Math.max(device, lp.syncCallNs);
   return {
     ns: wait + lp.notifyNs,
     components: [
-      { name: device >= lp.syncCallNs ? `submission (syncNs - kernelLaunchNs - notify)${kernelNs > 0 ? ' + kernel + tail' : ''}` : 'sync call (host.syncCallNs)', ns: wait },
+      { name: device >= lp.syncCallNs ? `submission (syncNs - kernelLaunchNs - notify)${kernelNs > 0 ? ' + kernel' : ''}` : 'sync call (host.syncCallNs)', ns: wait },
       { name: 'notify', ns: lp.notifyNs },
     ],
   };
 }
 
+/**
+ * The kernel time at the sample the median reports: a measurement that kept the device busy
+ * long enough before it (warm-up samples and the first half of the timed ones, each
+ * opsPerSample units back to back) ran at the sustained, power-limited clock.
+ */
+function kernelAtMedian(cost: KernelCost, c: MeasurementCase, ctx: SimContext, gaps: Gap[]): number {
+  const acc = ctx.hw.spec.accelerator;
+  if (acc.kind !== 'gpu-simt' || acc.sustainedClockMhz === undefined || cost.throttledTimeNs === cost.timeNs) return cost.timeNs;
+  const m = c.measured;
+  // unrecorded: one unit per sample, no warm-up; without a sample count, unthrottled
+  const before = ((m.warmup ?? 0) + Math.floor((m.count ?? 0) / 2)) * (m.opsPerSample ?? 1) * cost.timeNs;
+  if (before < acc.throttleAfterNs) return cost.timeNs;
+  gaps.push(gap('thermal-history', 'the device is taken to throttle after throttleAfterNs of busy time from the start of the case; heat left by earlier cases is not known'));
+  return cost.throttledTimeNs;
+}
+
 function divergence(w: Of<'divergence'>, c: MeasurementCase, ctx: SimContext, lp: LaunchParams): CaseSimulation {
   const lanes = divergenceLanes(w, c.id, ctx.file, ctx.path ? `${ctx.path}.workload` : 'workload');
   const cost = ctx.accel.cost(lanes.spec);
+
   const gaps: Gap[] = [];
   const s = lanes.stats;
   const empty = s.launchedWarps - s.warpsWithActive;
@@ -174,7 +198,7 @@ function divergence(w: Of<'divergence'>, c: MeasurementCase, ctx: SimContext, lp
     gaps.push(gap('warp-issue',
       `${s.warpsWithActive} active warps < ${acc.sms} SMs x ${acc.maxWarpsPerSm} resident warps: a warp is costed at the SM's full vector rate (no per-warp issue limit or dependent-FMA latency)`,
     ));
-  const op = perOp(cost.timeNs, c, lp, gaps);
+  const op = perOp(kernelAtMedian(cost, c, ctx, gaps), c, lp, gaps);
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost), lanes: s };
 }
 
@@ -186,6 +210,7 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
     dtype: w.dtype,
     paths: [{ flopsPerRow: 2 * w.k * w.n, k: w.k, n: w.n, weightBytes: w.k * w.n * b, bytesPerRow: (w.k + w.n) * b }],
     runs: [{ rows: w.m, paths: RUN_PATH, useful: 1 }],
+    ...(w.cache === 'warm' ? { l2Resident: true } : {}),
   };
   const cost = ctx.accel.cost(spec);
   const gaps: Gap[] = [];
@@ -201,10 +226,11 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
         gap('tensor-peak', `compute-bound at the dense tensor peak (${peak.toFixed(0)} TFLOP/s at ${acc.clockMhz} MHz): no sustained-clock drop under tensor load, no efficiency below peak`),
       );
     }
-    if (w.cache !== 'cold' && weights <= acc.l2Bytes)
-      gaps.push(gap('l2-residency', `weights (${(weights / 2 ** 20).toFixed(1)} MiB) fit in L2 and may stay resident across repeats: the model streams them from DRAM every op`));
+    if (w.cache === undefined && weights <= acc.l2Bytes)
+      gaps.push(gap('l2-residency', `weights (${(weights / 2 ** 20).toFixed(1)} MiB) fit in L2 and may stay resident across repeats, but the case does not say (cache): streamed from DRAM every op`));
   }
-  const op = perOp(cost.timeNs, c, lp, gaps, 'matmul');
+  const kernelNs = kernelAtMedian(cost, c, ctx, gaps);
+  const op = perOp(kernelNs, c, lp, gaps, 'matmul');
   if (c.mode === 'eager' && op.components[0]!.ns >= cost.timeNs && !lp.hasOpDispatch('matmul'))
     gaps.push(gap('eager-dispatch', 'eager per-op host cost is host.dispatchNs (measured on a tiny elementwise op) for every op; GEMM (cuBLAS) dispatch is not distinguished'));
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost) };
@@ -212,24 +238,32 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
 
 function copy(w: Of<'copy'>, c: MeasurementCase, ctx: SimContext, lp: LaunchParams): CaseSimulation {
   const b = DTYPE_BYTES[w.dtype];
-  const elements = w.op === 'device-copy' ? w.bytes! / b : w.rows! * w.width!;
-  const indexBytes = w.op === 'device-copy' ? 0 : w.rows! * w.indexBytes;
+  const gaps: Gap[] = [];
+  if (w.op === 'device-copy') {
+    // cudaMemcpy device to device: the copy engines move the bytes (read + write counted)
+    const bytes = 2 * w.bytes!;
+    const ns = lp.copyEngineGBps > 0 ? bytes / lp.copyEngineGBps : 0;
+    const op = perOp(ns, c, lp, gaps);
+    return { simulated: 0, simulatedNs: op.ns, formula: `${op.formula}; copy = 2 x bytes / copyEngineGBps`, components: op.components, gaps };
+  }
+  const elements = w.rows! * w.width!;
   const spec: KernelSpec = {
     name: c.id,
     unit: 'vector',
     dtype: w.dtype,
+    copyOp: w.op,
     // read + write every element; the row indices are read once
-    paths: [{ flopsPerRow: 0, k: 0, n: 0, weightBytes: indexBytes, bytesPerRow: 2 * b }],
+    paths: [{ flopsPerRow: 0, k: 0, n: 0, weightBytes: w.rows! * w.indexBytes, bytesPerRow: 2 * b }],
     runs: elements > 0 ? [{ rows: elements, paths: RUN_PATH, useful: 1 }] : [],
+    ...(w.cache === 'warm' ? { l2Resident: true } : {}),
   };
   const cost = ctx.accel.cost(spec);
-  const gaps: Gap[] = [];
-  if (w.op !== 'device-copy')
-    gaps.push(gap('copy-access', `${w.op} rows are costed as streamed bytes at the DRAM bandwidth (no row-granularity access, DRAM latency or L2 effects)`));
-  const hostOp: HostOp = w.op === 'gather' ? 'gather' : w.op === 'scatter' ? 'scatter' : 'other';
-  const op = perOp(cost.timeNs, c, lp, gaps, hostOp);
+  if (w.cache === undefined) gaps.push(gap('l2-residency', 'the case does not say whether the buffers stay in L2 between repeats (cache): streamed from DRAM'));
+  const hostOp: HostOp = w.op;
+  const kernelNs = kernelAtMedian(cost, c, ctx, gaps);
+  const op = perOp(kernelNs, c, lp, gaps, hostOp);
   if (c.mode === 'eager' && op.components[0]!.ns >= cost.timeNs && !lp.hasOpDispatch(hostOp))
-    gaps.push(gap('eager-dispatch', `eager per-op host cost is host.dispatchNs for every op; ${w.op === 'device-copy' ? 'copy_' : w.op === 'gather' ? 'index_select' : 'index_copy_'} dispatch is not distinguished`));
+    gaps.push(gap('eager-dispatch', `eager per-op host cost is host.dispatchNs for every op; ${w.op === 'gather' ? 'index_select' : 'index_copy_'} dispatch is not distinguished`));
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost) };
 }
 

@@ -91,6 +91,16 @@ export class Machine {
   readonly byLayer = new Map<string, Tally>();
   /** Launch, graph, submission and wait costs of this system in this execution mode. */
   readonly timing: IssueTiming;
+  /** Device busy time after which kernels run at the sustained (power-limited) clock. */
+  readonly throttleAfterNs: number;
+  private readonly throttledCosts = new WeakMap<KernelCost, KernelCost>();
+
+  /** A kernel's cost at the sustained clock (cached per cost object). */
+  throttled(c: KernelCost): KernelCost {
+    let t = this.throttledCosts.get(c);
+    if (t === undefined) this.throttledCosts.set(c, (t = { ...c, timeNs: c.throttledTimeNs, cycles: c.cycles * (c.throttledTimeNs / c.timeNs) }));
+    return t;
+  }
   /** Graph mode: a graph is running; a host synchronisation ends it. */
   segmentOpen = false;
   /** One tag (and tally) per kernel scope, built once: the hot path never builds keys. */
@@ -154,6 +164,7 @@ export class Machine {
         message: `graph mode replays CUDA graphs and needs a gpu-simt accelerator, got ${acc.kind}`,
       });
     this.timing = issueTiming(hw, accel, mode);
+    this.throttleAfterNs = acc.kind === 'gpu-simt' && acc.sustainedClockMhz !== undefined ? acc.throttleAfterNs : Infinity;
     this.tags = buildTags(net, controller);
     this.spatial = acc.kind === 'spatial-array';
     this.residentCapacity = acc.kind === 'spatial-array' ? acc.residentConfigs : 0;
@@ -345,6 +356,8 @@ export class Exec {
   }
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op): void {
+    // once the device has been busy long enough, it runs at its power-limited sustained clock
+    if (this.m.accelBusyNs >= this.m.throttleAfterNs && cost.throttledTimeNs !== cost.timeNs) cost = this.m.throttled(cost);
     const start = this.advance(cost.timeNs, tag, op);
     if (this.m.recorder?.recording)
       this.m.recorder.add({
@@ -373,11 +386,8 @@ export class Exec {
     const issue = t.issueNs[op];
     m.hostT += issue;
     m.hostBusyNs += issue;
-    // the command reaches the device submitNs after the launch call; a kernel that finds the
-    // device idle (not queued behind another) also pays its ramp / drain tail
+    // the command reaches the device submitNs after the launch call
     const ready = m.hostT + t.submitNs;
-    const alone = ready > m.accelT && durationNs > 0;
-    if (alone) durationNs += t.kernelTailNs;
     const start = Math.max(m.accelT, ready) + t.nodeNs;
     this.firstStartNs ??= start;
     const gap = start - m.accelT;

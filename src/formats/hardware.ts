@@ -100,9 +100,23 @@ export const GpuSimt = z
       'Warp instructions of one iteration of a counted loop beyond its body (counter update, compare, branch); charged per loop trip where a kernel states its trip count (PathWork.loopTrips).',
     ).default(0),
     kernelTailNs: nonneg(
-      'Device time a non-empty kernel adds beyond its own work when it is issued alone (not queued behind another kernel): CTA rasterisation ramp, the first memory accesses, drain and completion signalling. Hidden when kernels run back to back.',
+      'Device time every non-empty kernel adds beyond its blocks\' work: CTA rasterisation ramp, the first dependent memory accesses, the last wave\'s drain and completion. Kernels of one stream run one after another, so it is never hidden (ns).',
     ).default(0),
-    memBandwidthGBps: pos('Sustained device-memory bandwidth (GB/s).'),
+    copyInstrPerElement: z
+      .strictObject({
+        gather: nonneg('Row gather (index_select).').optional(),
+        scatter: nonneg('Row scatter (index_copy_).').optional(),
+      })
+      .optional()
+      .describe(
+        'Warp instructions per element (per lane) that the framework\'s row gather / scatter kernels issue: index arithmetic of an element-wise kernel bounds it by issue rather than by memory when large.',
+      ),
+    sustainedClockMhz: pos(
+      'SM clock the device settles to under sustained load at its power limit (MHz); compute-bound kernels slow down by clockMhz / sustainedClockMhz once the device has been busy for throttleAfterNs. Absent: no throttling.',
+    ).optional(),
+    throttleAfterNs: nonneg('Accumulated device busy time after which the clock drops to sustainedClockMhz (ns).').default(0),
+    memBandwidthGBps: pos('Sustained device-memory bandwidth of kernels (GB/s).'),
+    copyEngineGBps: pos('Device-to-device cudaMemcpy bandwidth through the copy engines, read + write counted (GB/s); absent: memBandwidthGBps.').optional(),
     l2Bytes: count('L2 cache capacity (bytes).'),
     l2BandwidthGBps: pos('L2 bandwidth (GB/s).'),
     kernelLaunchNs: nonneg('Back-to-back kernel launch interval (ns).'),

@@ -38,8 +38,6 @@ export interface IssueTiming {
   readonly notifyNs: number;
   /** Host cost of a synchronising call itself (eager: the framework's; else 0). */
   readonly syncCallNs: number;
-  /** Device time a non-empty kernel adds when it starts on an idle device (not in graph mode). */
-  readonly kernelTailNs: number;
   /** Host time to turn a device-resident decision into a host value: eager mode pays the
    * framework's readback (PyTorch .item()); a CUDA program branches on the copied word (0). */
   readonly decisionNs: number;
@@ -58,7 +56,6 @@ export function issueTiming(hw: HardwareSystem, accel: AcceleratorModel, mode: E
     submitNs: gpu ? Math.max(0, gpu.syncNs - gpu.kernelLaunchNs - notifyNs) : 0,
     notifyNs,
     syncCallNs: mode === 'eager' ? (hw.host.syncCallNs ?? 0) : 0,
-    kernelTailNs: mode === 'graph' ? 0 : accel.kernelTailNs,
     decisionNs: mode === 'eager' ? hw.host.decisionLatencyNs : 0,
   };
 }

@@ -48,12 +48,21 @@ export interface KernelSpec {
    * tile that mixes them runs only the largest instead of each in turn. */
   nestedPaths?: boolean;
   runs: readonly RowRun[];
+  /** Memory-only kernels: which framework copy op this is (its per-element issue cost may
+   * differ: an element-wise index_copy_ scatter vs a vectorised index_select gather). */
+  copyOp?: 'gather' | 'scatter';
+  /** The kernel repeats on the same buffers and its operands stay in the last-level cache
+   * between repeats (when they fit): they are served at the cache's bandwidth. */
+  l2Resident?: boolean;
 }
 
 export interface KernelCost {
   /** Accelerator cycles of the kernel (excluding launch). */
   cycles: number;
   timeNs: number;
+  /** Time of the same kernel once the device has throttled to its sustained clock (equal to
+   * timeNs where the accelerator does not throttle or the kernel is memory-bound). */
+  throttledTimeNs: number;
   /** FLOP slots of the issued instructions (lanes x work, idle lanes included). */
   issuedSlotFlops: number;
   /** FLOPs computed by active lanes / rows. */
@@ -78,7 +87,4 @@ export interface AcceleratorModel {
   readonly staticPowerW: number;
   /** Fixed device-side cost per kernel launch seen by the host (ns). */
   readonly launchNs: number;
-  /** Device time a non-empty kernel adds when it is issued alone (ramp, first access, drain,
-   * completion); hidden behind a preceding kernel when launches queue back to back (ns). */
-  readonly kernelTailNs: number;
 }

@@ -39,6 +39,7 @@ import type { AcceleratorModel, KernelCost, KernelSpec } from '../types.js';
 export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
   const clockGhz = spec.clockMhz / 1000;
   const dramBytesPerCycle = spec.memBandwidthGBps / clockGhz;
+  const l2BytesPerCycle = spec.l2BandwidthGBps / clockGhz;
   const tile = spec.gemmTile;
 
   function cost(kernel: KernelSpec): KernelCost {
@@ -54,8 +55,9 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     // dispatch and reconvergence around each path a warp enters. A non-FMA instruction takes
     // an issue slot like an FMA: rate / 2 lane-instructions per SM cycle.
     const entryInstr = !tensor && paths.length > 1 ? (spec.pathEntryInstr ?? 0) : 0;
+    const copyInstr = kernel.copyOp ? (spec.copyInstrPerElement?.[kernel.copyOp] ?? 0) : 0;
     const instrPerLane = (p: (typeof paths)[number]) =>
-      p.flopsPerRow / 2 + (p.loopTrips ?? 0) * (spec.loopControlInstr ?? 0) + (p.flopsPerRow > 0 ? entryInstr : 0);
+      p.flopsPerRow / 2 + (p.loopTrips ?? 0) * (spec.loopControlInstr ?? 0) + (p.flopsPerRow > 0 ? entryInstr : 0) + copyInstr;
     // cycles and issued FLOP slots of one full unit on each path
     const unitCycles = paths.map((p) =>
       tensor ? (Math.ceil(p.n / tile.n) * 2 * g * tile.n * p.k) / rate : (g * 2 * instrPerLane(p)) / rate,
@@ -184,13 +186,21 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     // vs compact_grid on the H100: the extra empty warps of the sorted layout cost linearly)
     // they fill the SM time the last wave leaves idle before they lengthen the kernel
     const emptyCycles = emptyUnits * spec.emptyWarpCycles * (tensor ? Math.ceil((paths[0]?.n ?? 0) / tile.n) || 1 : 1);
-    // roofline of the kernel for a CTA quantum q and extra DRAM traffic
-    const roofline = (q: number, extraBytes: number) => {
-      const bytes = weightBytes + actBytes + extraBytes;
+    // operands that stay in L2 between repeats (the caller says so; they must fit) are served
+    // at the L2 bandwidth, the rest streams from DRAM
+    const operandBytes = weightBytes + actBytes;
+    const resident = kernel.l2Resident === true && operandBytes <= spec.l2Bytes;
+    // roofline of the kernel for a CTA quantum q and extra traffic through L2 (split-K partials,
+    // written and read back at once: L2 when they fit, else DRAM)
+    const roofline = (q: number, partialBytes: number) => {
+      const partialsInL2 = partialBytes <= spec.l2Bytes;
+      const dram = (resident ? 0 : operandBytes) + (partialsInL2 ? 0 : partialBytes);
+      const l2 = (resident ? operandBytes : 0) + (partialsInL2 ? partialBytes : 0);
       const waves = q > 0 ? Math.max(q, Math.ceil(sumCycles / (spec.sms * q) - 1e-9) * q) : 0;
       const slack = waves * spec.sms - sumCycles;
       const compute = waves + Math.max(0, emptyCycles - slack) / spec.sms;
-      return { bytes, cycles: Math.max(compute, bytes / dramBytesPerCycle) };
+      const memory = dram / dramBytesPerCycle + l2 / l2BytesPerCycle;
+      return { bytes: dram, l2, compute, memory, cycles: Math.max(compute, memory) };
     };
     let best = roofline(maxCycles, 0);
     // split-K (single-path tensor kernels only): fill idle SMs by splitting the K reduction,
@@ -203,17 +213,24 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
         let rowsM = 0;
         for (const run of kernel.runs) if (run.rows > 0 && run.paths.length > 0) rowsM += run.rows;
         // each CTA runs K / splits (the total work, sumCycles, is unchanged); fp32 partials are
-        // written and read back by the reduction
+        // written and read back by the reduction (through L2 when they fit)
         const split = roofline(maxCycles / splits, 2 * splits * rowsM * p.n * 4);
         if (split.cycles < best.cycles) best = split;
       }
     }
     const dramBytes = best.bytes;
-    const cycles = best.cycles;
+    // every kernel with work pays its ramp / drain (kernelTailNs)
+    const hasWork = units > 0 || emptyUnits > 0 || dramBytes > 0;
+    const tailCycles = hasWork ? (spec.kernelTailNs ?? 0) * clockGhz : 0;
+    const cycles = best.cycles + tailCycles;
+    // at the power limit the SM clock drops: compute cycles stretch, memory time does not
+    const slow = spec.sustainedClockMhz !== undefined ? spec.clockMhz / spec.sustainedClockMhz : 1;
+    const throttledCycles = Math.max(best.compute * slow, best.memory) + tailCycles;
     const flopPj = tensor ? spec.energy.tensorFlopPj : spec.energy.vectorFlopPj;
     return {
       cycles,
       timeNs: cycles / clockGhz,
+      throttledTimeNs: throttledCycles / clockGhz,
       issuedSlotFlops: issued,
       activeFlops: active,
       usefulFlops: useful,
@@ -221,7 +238,7 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       units,
       divergentUnits,
       dramBytes,
-      energyPj: active * flopPj + dramBytes * spec.energy.dramBytePj,
+      energyPj: active * flopPj + dramBytes * spec.energy.dramBytePj + best.l2 * spec.energy.l2BytePj,
     };
   }
 
@@ -231,6 +248,5 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     cost,
     staticPowerW: spec.energy.staticPowerW,
     launchNs: spec.kernelLaunchNs,
-    kernelTailNs: spec.kernelTailNs ?? 0,
   };
 }

@@ -322,6 +322,7 @@ export function createSpatialArray(spec: SpatialArray): AcceleratorModel {
     return {
       cycles,
       timeNs: cycles / clockGhz,
+      throttledTimeNs: cycles / clockGhz, // no power-limit model for arrays
       issuedSlotFlops: issued,
       activeFlops: active,
       usefulFlops,
@@ -354,7 +355,7 @@ export function createSpatialArray(spec: SpatialArray): AcceleratorModel {
     };
   }
 
-  return { kind: 'spatial-array', clockGhz, cost, staticPowerW: e.staticPowerMw / 1000, launchNs: 0, kernelTailNs: 0 };
+  return { kind: 'spatial-array', clockGhz, cost, staticPowerW: e.staticPowerMw / 1000, launchNs: 0 };
 }
 
 /**
