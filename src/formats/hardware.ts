@@ -115,6 +115,9 @@ export const GpuSimt = z
       'SM clock the device settles to under sustained load at its power limit (MHz); compute-bound kernels slow down by clockMhz / sustainedClockMhz once the device has been busy for throttleAfterNs. Absent: no throttling.',
     ).optional(),
     throttleAfterNs: nonneg('Accumulated device busy time after which the clock drops to sustainedClockMhz (ns).').default(0),
+    ctaOverheadCycles: nonneg(
+      "SM cycles a tensor-core CTA (one output tile) spends besides its K loop: the prologue filling its operand pipeline and the epilogue storing the tile.",
+    ).default(0),
     memBandwidthGBps: pos('Sustained device-memory bandwidth of kernels (GB/s).'),
     copyEngineGBps: pos('Device-to-device cudaMemcpy bandwidth through the copy engines, read + write counted (GB/s); absent: memBandwidthGBps.').optional(),
     l2Bytes: count('L2 cache capacity (bytes).'),

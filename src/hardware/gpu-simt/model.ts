@@ -22,6 +22,9 @@
  * per path it enters (E1 on the H100: k paths per warp cost k x (body + entry), the entry
  * measured from the slope over k).
  *
+ * CTA overhead: a tensor CTA costs its K loop plus `ctaOverheadCycles` of prologue and epilogue
+ * (H100 G0: equal-FLOP GEMMs are slower with short K, i.e. more, shorter CTAs).
+ *
  * Sustained tensor rate: tensor kernels run at `tensorEfficiency` x the dense tensor peak
  * (the share a well-tuned GEMM sustains on the device; 1 = peak).
  *
@@ -58,12 +61,14 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const copyInstr = kernel.copyOp ? (spec.copyInstrPerElement?.[kernel.copyOp] ?? 0) : 0;
     const instrPerLane = (p: (typeof paths)[number]) =>
       p.flopsPerRow / 2 + (p.loopTrips ?? 0) * (spec.loopControlInstr ?? 0) + (p.flopsPerRow > 0 ? entryInstr : 0) + copyInstr;
+    // a tensor CTA pays a fixed prologue (filling its operand pipeline) and epilogue (storing its
+    // output tile) besides its K loop
+    const ctaOverhead = tensor ? (spec.ctaOverheadCycles ?? 0) : 0;
+    const ctaCycles = (p: (typeof paths)[number]) => (2 * g * tile.n * p.k) / rate + ctaOverhead;
     // cycles and issued FLOP slots of one full unit on each path
-    const unitCycles = paths.map((p) =>
-      tensor ? (Math.ceil(p.n / tile.n) * 2 * g * tile.n * p.k) / rate : (g * 2 * instrPerLane(p)) / rate,
-    );
+    const unitCycles = paths.map((p) => (tensor ? Math.ceil(p.n / tile.n) * ctaCycles(p) : (g * 2 * instrPerLane(p)) / rate));
     // scheduling quantum: one CTA (a row tile x one column tile) or one warp
-    const unitQuantum = paths.map((p, i) => (tensor ? (2 * g * tile.n * p.k) / rate : unitCycles[i]!));
+    const unitQuantum = paths.map((p, i) => (tensor ? ctaCycles(p) : unitCycles[i]!));
     const unitSlots = paths.map((p) => g * p.flopsPerRow);
     const used = new Uint8Array(paths.length);
 
@@ -192,12 +197,13 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const resident = kernel.l2Resident === true && operandBytes <= spec.l2Bytes;
     // roofline of the kernel for a CTA quantum q and extra traffic through L2 (split-K partials,
     // written and read back at once: L2 when they fit, else DRAM)
-    const roofline = (q: number, partialBytes: number) => {
+    const roofline = (q: number, partialBytes: number, extraCycles = 0) => {
       const partialsInL2 = partialBytes <= spec.l2Bytes;
       const dram = (resident ? 0 : operandBytes) + (partialsInL2 ? 0 : partialBytes);
       const l2 = (resident ? operandBytes : 0) + (partialsInL2 ? partialBytes : 0);
-      const waves = q > 0 ? Math.max(q, Math.ceil(sumCycles / (spec.sms * q) - 1e-9) * q) : 0;
-      const slack = waves * spec.sms - sumCycles;
+      const total = sumCycles + extraCycles;
+      const waves = q > 0 ? Math.max(q, Math.ceil(total / (spec.sms * q) - 1e-9) * q) : 0;
+      const slack = waves * spec.sms - total;
       const compute = waves + Math.max(0, emptyCycles - slack) / spec.sms;
       const memory = dram / dramBytesPerCycle + l2 / l2BytesPerCycle;
       return { bytes: dram, l2, compute, memory, cycles: Math.max(compute, memory) };
@@ -212,9 +218,10 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       if (splits > 1) {
         let rowsM = 0;
         for (const run of kernel.runs) if (run.rows > 0 && run.paths.length > 0) rowsM += run.rows;
-        // each CTA runs K / splits (the total work, sumCycles, is unchanged); fp32 partials are
-        // written and read back by the reduction (through L2 when they fit)
-        const split = roofline(maxCycles / splits, 2 * splits * rowsM * p.n * 4);
+        // each CTA runs K / splits plus its own prologue / epilogue; fp32 partials are written
+        // and read back by the reduction (through L2 when they fit)
+        const loop = maxCycles - ctaOverhead;
+        const split = roofline(loop / splits + ctaOverhead, 2 * splits * rowsM * p.n * 4, (splits - 1) * ctas * ctaOverhead);
         if (split.cycles < best.cycles) best = split;
       }
     }
