@@ -190,3 +190,67 @@ describe('empty warps (launched without work)', () => {
     expect(gpu().cost(vector([vpath(100)], [{ rows: 96, paths: [], useful: 1 }])).cycles).toBe(0); // default 0
   });
 });
+
+describe('instruction issue, copies, caches, kernel tail and throttling (hand-derived)', () => {
+  // ideal GPU: 1 SM, 32 vector FLOP/cycle = 16 lane-instructions/cycle, so one warp
+  // instruction (32 lanes) takes 2 cycles; 1 GHz
+  const withAcc = (acc: Record<string, unknown>, sms = 1) => {
+    const base = idealGpu({ sms }) as { accelerator: object };
+    const hw = HardwareSystem.parse({ ...base, accelerator: { ...base.accelerator, ...acc } });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error('gpu expected');
+    return createGpuSimt(hw.accelerator);
+  };
+  const copyPath = (bytesPerRow: number): PathWork => ({ flopsPerRow: 0, k: 0, n: 0, weightBytes: 0, bytesPerRow });
+
+  it('path entry: a warp entering one of 2 compiled paths issues 100 / 2 FMAs + 10 = 60 instructions = 120 cycles; two paths 240', () => {
+    const g = withAcc({ pathEntryInstr: 10 });
+    expect(g.cost(vector([vpath(100), vpath(100)], lanes(1))).cycles).toBe(120);
+    expect(g.cost(vector([vpath(100), vpath(100)], lanes(2))).cycles).toBe(240);
+    // a kernel with one compiled path has no branch to enter
+    expect(g.cost(vector([vpath(100)], lanes(1))).cycles).toBe(100);
+  });
+
+  it('loop control: 4 trips x 3 instructions add 12 warp instructions: (50 + 12) x 2 = 124 cycles', () => {
+    const g = withAcc({ loopControlInstr: 3 });
+    expect(g.cost(vector([{ ...vpath(100), loopTrips: 4 }], lanes(1))).cycles).toBe(124);
+  });
+
+  it('scatter copies issue copyInstrPerElement per element: 64 elements = 2 warps x 5 instructions x 2 cycles = 20 cycles; gather unlisted = 0', () => {
+    const g = withAcc({ copyInstrPerElement: { scatter: 5 } });
+    const copy = (copyOp: 'gather' | 'scatter'): KernelSpec => ({ ...vector([copyPath(4)], [{ rows: 64, paths: [0], useful: 1 }]), copyOp });
+    expect(g.cost(copy('scatter')).cycles).toBe(20);
+    expect(g.cost(copy('gather')).cycles).toBeCloseTo(256 / 1e12, 12); // bytes at the (huge) DRAM bandwidth
+  });
+
+  it('kernel tail: every kernel with work adds kernelTailNs (7 ns = 7 cycles at 1 GHz); an empty launch adds nothing', () => {
+    const g = withAcc({ kernelTailNs: 7 });
+    expect(g.cost(vector([vpath(100)], lanes(1))).cycles).toBe(107);
+    expect(g.cost(vector([vpath(100)], [])).cycles).toBe(0);
+  });
+
+  it('L2-resident operands stream at the L2 bandwidth when they fit: 400 bytes at 1 B/ns = 400 ns, resident at 4 B/ns = 100 ns', () => {
+    const acc = { memBandwidthGBps: 1, l2BandwidthGBps: 4, l2Bytes: 1000 };
+    const k = vector([copyPath(4)], [{ rows: 100, paths: [0], useful: 1 }]);
+    expect(withAcc(acc).cost(k).timeNs).toBe(400);
+    const warm = withAcc(acc).cost({ ...k, l2Resident: true });
+    expect(warm.timeNs).toBe(100);
+    expect(warm.dramBytes).toBe(0);
+    // too large for the cache: from DRAM after all
+    expect(withAcc({ ...acc, l2Bytes: 100 }).cost({ ...k, l2Resident: true }).timeNs).toBe(400);
+  });
+
+  it('sustained clock 500 MHz of 1000: a compute-bound kernel takes twice as long throttled, a memory-bound one does not', () => {
+    const g = withAcc({ sustainedClockMhz: 500, memBandwidthGBps: 1 });
+    const compute = g.cost(vector([vpath(100)], lanes(1)));
+    expect([compute.timeNs, compute.throttledTimeNs]).toEqual([100, 200]);
+    const memory = g.cost(vector([copyPath(4)], [{ rows: 100, paths: [0], useful: 1 }]));
+    expect([memory.timeNs, memory.throttledTimeNs]).toEqual([400, 400]);
+  });
+
+  it('CTA overhead: one 128-cycle CTA + 10 = 138 cycles; split 4 ways on 4 SMs: 128 / 4 + 10 = 42 cycles', () => {
+    const tpath: PathWork = { flopsPerRow: 2 * 128 * 32, k: 128, n: 32, weightBytes: 128 * 32 * 2, bytesPerRow: (128 + 32) * 2 };
+    const gemm: KernelSpec = { name: 't', unit: 'tensor', dtype: 'fp16', paths: [tpath], runs: [{ rows: 32, paths: [0], useful: 1 }] };
+    expect(withAcc({ ctaOverheadCycles: 10 }).cost(gemm).cycles).toBe(138);
+    expect(withAcc({ ctaOverheadCycles: 10 }, 4).cost(gemm).cycles).toBe(42);
+  });
+});

@@ -403,6 +403,16 @@ describe('execution modes: eager dispatch, bare CUDA launches, CUDA graph replay
     expect(eager.controlTransferNs).toBeCloseTo(2200 + 532 + 1000 - 132, 9);
   });
 
+  it('power-limited clock: once the device has been busy throttleAfterNs, kernels run at the sustained clock', async () => {
+    // ideal GPU at 1000 MHz, sustained 500 MHz after 30 ns busy: a (32 ns, busy 0 before it) at
+    // full clock, b (busy 32 >= 30) twice as long: 32 + 64 = 96 ns (eager, no dispatch cost)
+    const h = idealGpu() as { accelerator: Record<string, unknown> };
+    h.accelerator.sustainedClockMhz = 500;
+    h.accelerator.throttleAfterNs = 30;
+    const m = (await run(skipInputs(1, 0, h), { strategy: 'static' })).metrics;
+    expect(m.totalTimeNs).toBe(96);
+  });
+
   it('graph mode needs a GPU', async () => {
     const f = writeInputs({ 'net.json': skipNet(), 'hw.json': (await import('./helpers/fixtures.js')).idealArray(), 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], [{ g: 0 }]) });
     await expect(run(f, { strategy: 'mask', mode: 'graph' })).rejects.toThrow(/graph mode replays CUDA graphs and needs a gpu-simt accelerator/);
