@@ -96,7 +96,12 @@ describe('converted H100 cases (calibration/h100)', () => {
       for (const k of [1, 2, 4, 8, 16, 32]) {
         const rr = result.cases.find((c) => c.id === `e1-w${W}-rr-k${k}`)!;
         const instr = 1024 + (W === 64 ? 16 : 4) * 3 + 36;
-        const cycles = ((256 * instr) / 4) * k;
+        // W = 256, k = 32: the 32 bodies (138000 bytes) overflow the 128 KiB L1 instruction
+        // cache; a pass of 16 warps through one 4312.5-byte body (33.69 lines) takes at least
+        // 33.69 x fetchLatencyCycles, i.e. 33.69 x 715 / (16 x 1072) = 1.4045 x its issue
+        const icache = W === 256 && k === 32 ? (138000 / 32 / 128) * acc.icache!.fetchLatencyCycles / (16 * instr) : 1;
+        expect(icache === 1 || Math.abs(icache - 1.4045) < 1e-4).toBe(true);
+        const cycles = ((256 * instr) / 4) * k * icache;
         expect(rr.kernel!.cycles).toBeCloseTo(cycles + acc.kernelTailNs * 1.9789, 6);
         expect(rr.simulatedNs).toBeCloseTo(acc.kernelLaunchNs + cycles / 1.9789 + acc.kernelTailNs, 6);
         expect(rr.simulated).toBeCloseTo(rr.simulatedNs / 1000, 9);

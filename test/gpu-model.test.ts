@@ -254,3 +254,34 @@ describe('instruction issue, copies, caches, kernel tail and throttling (hand-de
     expect(withAcc({ ctaOverheadCycles: 10 }, 4).cost(gemm).cycles).toBe(42);
   });
 });
+
+describe('instruction cache of lane-mapped kernels (hand-derived)', () => {
+  // ideal GPU, 1 SM, 4 schedulers; 64 warps of 100 FLOPs per lane = 100 cycles each = 6400
+  const withIcache = (fetchLatencyCycles: number) => {
+    const base = idealGpu() as { accelerator: object };
+    const hw = HardwareSystem.parse({
+      ...base,
+      accelerator: { ...base.accelerator, icache: { l1Bytes: 1500, lineBytes: 100, fetchLatencyCycles, interleavePenalty: 0.5 } },
+    });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error('gpu expected');
+    return createGpuSimt(hw.accelerator);
+  };
+  /** 64 warps in blocks of 8; warp w runs path pathOf(w mod 8) on all its lanes. */
+  const kernel = (pathOf: (warpInBlock: number) => number): KernelSpec => ({
+    ...vector([vpath(100), vpath(100)], Array.from({ length: 64 }, (_, w) => ({ rows: 32, paths: [pathOf(w % 8)], useful: 1 }))),
+    code: { pathBytes: 1000, blockThreads: 256 },
+  });
+
+  it('one stream, 1000 bytes of code in a 1500-byte cache: no effect', () => {
+    expect(withIcache(200).cost(kernel(() => 0)).cycles).toBe(6400);
+  });
+
+  it('two streams per scheduler (warps 0-3 path 0, 4-7 path 1; 16 resident warps each): 1.5 x, code 2000 > 1500 bytes but the fetch bound 10 lines x 40 / (16 x 50) is below', () => {
+    // expected distinct path sets among 16 warps of a slot: 2 x (1 - 0.5^16)
+    expect(withIcache(40).cost(kernel((w) => (w < 4 ? 0 : 1))).cycles).toBeCloseTo(9600, 9);
+  });
+
+  it('overflowed L1: a pass of 16 warps through a body takes >= 10 lines x 200 cycles = 2.5 x its 16 x 50 issue cycles', () => {
+    expect(withIcache(200).cost(kernel((w) => (w < 4 ? 0 : 1))).cycles).toBeCloseTo(16000, 9);
+  });
+});

@@ -203,5 +203,6 @@ export function divergenceLanes(w: DivergenceWorkload, name: string, file?: stri
     bytesPerRow: w.bytesPerLane,
     ...(trips !== undefined ? { loopTrips: trips } : {}),
   }));
-  return { tile, stats, spec: { name, unit: 'vector', dtype: w.dtype, paths, runs } };
+  const code = w.code?.bytes !== undefined ? { code: { pathBytes: w.code.bytes / w.paths, blockThreads: w.block } } : {};
+  return { tile, stats, spec: { name, unit: 'vector', dtype: w.dtype, paths, runs, ...code } };
 }

@@ -93,6 +93,16 @@ export const GpuSimt = z
     emptyWarpCycles: nonneg(
       'SM cycles a launched warp (vector kernels) or CTA (tensor kernels) costs when none of its lanes has work: it is scheduled, finds nothing and exits.',
     ).default(0),
+    schedulersPerSm: count('Warp schedulers (SM sub-partitions) per SM; a warp stays on one.').default(4),
+    icache: z
+      .strictObject({
+        l1Bytes: count('SM-wide L1 instruction cache (bytes).'),
+        lineBytes: count('Instruction cache line (bytes).').default(128),
+        fetchLatencyCycles: nonneg('SM cycles to fetch one instruction line from L2 when the L1 instruction cache is overflowed (lines of one stream are fetched one after another).'),
+        interleavePenalty: nonneg('Issue slow-down (fraction) of a warp scheduler whose resident warps run several path bodies at once.'),
+      })
+      .optional()
+      .describe('Instruction-cache effects of lane-mapped kernels that state their code size; absent: none.'),
     pathEntryInstr: nonneg(
       'Warp instructions a lane-mapped (vector) kernel with more than one compiled path issues per path a warp enters: the dispatch (compare/branch tree, jump table) and the reconvergence around the path body. Charged once per distinct path per warp, so a warp with k paths pays it k times.',
     ).default(0),

@@ -54,6 +54,9 @@ export interface KernelSpec {
   /** The kernel repeats on the same buffers and its operands stay in the last-level cache
    * between repeats (when they fit): they are served at the cache's bandwidth. */
   l2Resident?: boolean;
+  /** Lane-mapped kernels: machine code of one path body and the threads per block, where the
+   * instruction cache matters (large bodies). */
+  code?: { pathBytes: number; blockThreads: number };
 }
 
 export interface KernelCost {

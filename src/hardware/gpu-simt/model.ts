@@ -38,6 +38,7 @@
  */
 import type { GpuSimt } from '../../formats/hardware.js';
 import type { AcceleratorModel, KernelCost, KernelSpec } from '../types.js';
+import { icacheEffect } from './icache.js';
 
 export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
   const clockGhz = spec.clockMhz / 1000;
@@ -184,6 +185,15 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       if (rows > 0) join(rows);
     }
     closeUnit();
+
+    // instruction cache (lane-mapped kernels that state their code size)
+    if (kernel.code && !tensor) {
+      let instrPerPass = 0;
+      for (let p = 0; p < paths.length; p++) if (used[p]) instrPerPass = Math.max(instrPerPass, instrPerLane(paths[p]!));
+      const ic = icacheEffect(kernel, spec, instrPerPass);
+      sumCycles *= ic.factor;
+      maxCycles *= ic.factor;
+    }
 
     let weightBytes = 0;
     for (let p = 0; p < paths.length; p++) if (used[p]) weightBytes += paths[p]!.weightBytes;
