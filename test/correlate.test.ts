@@ -110,6 +110,28 @@ describe('converted H100 cases (calibration/h100)', () => {
       }
   });
 
+  it('pins the calibration: median APE <= 5%, every group ranks the fastest alike, divergence cases within 10% except the listed residuals (each held to its current error)', () => {
+    expect(result.overall.medianApe).toBeLessThanOrEqual(0.05);
+    expect(result.overall.ranking.agree).toBe(result.overall.ranking.groups);
+    expect(result.overall.ranking.groups).toBe(23);
+    // mechanisms the model lacks or only bounds (docs/correlation.md): rotated bodies beyond the
+    // L1 instruction cache, empty warps behind working ones, grids of only empty warps, a
+    // one-wave grid; a change that makes any of them worse must update this list on purpose
+    const residual: Record<string, number> = {
+      'e1-w256-rot-k1': 0.74,
+      'e1-w256-rot-k2': 0.45,
+      'e1-w256-rot-k4': 0.49,
+      'e1-w256-rot-k8': 0.34,
+      'e1-w64-scattered-p0.0000': 0.64,
+      'e1-w256-scattered-p0.0000': 0.83,
+      'e1-w64-compact-sorted-p0.0625': 0.21,
+      'e1-w256-compact-sorted-p0.0625': 0.20,
+      'e1-w64-compact-grid-p0.2500': 0.11,
+      'e1-w256-compact-grid-p0.2500': 0.11,
+    };
+    for (const c of result.cases.filter((x) => x.family === 'divergence')) expect(c.ape, c.id).toBeLessThanOrEqual(residual[c.id] ?? 0.1);
+  });
+
   it('reports finite statistics for every family', () => {
     for (const s of [result.overall, ...Object.values(result.families)]) {
       expect(s.mape).toBeGreaterThanOrEqual(0);
