@@ -217,6 +217,8 @@ export interface NetTags {
   expert: KernelTag[][];
   /** [gate index]: gather/scatter copies of regrouping strategies. */
   copy: KernelTag[];
+  /** [gate index]: the select (blend) kernel of masking. */
+  blend: KernelTag[];
   /** [gate index]: control transfers and the accelerator's wait on the host. */
   control: Tally[];
   gateIds: string[];
@@ -238,6 +240,7 @@ function buildTags(net: ResolvedNetwork, controller: readonly (ResolvedGate | un
     head: [],
     expert: [],
     copy: [],
+    blend: [],
     control: [],
     gateIds: net.gates.map((g) => g.gate.id),
     gateIndex: new Map(net.gates.map((g, i) => [g.gate.id, i])),
@@ -252,6 +255,7 @@ function buildTags(net: ResolvedNetwork, controller: readonly (ResolvedGate | un
     tags.expert[gi] =
       gate.kind === 'moe' ? gate.expert.map((l, k) => mk('compute', `E${gi}:${k}`, `${gate.id}/${l.name}`, gate.id, l.kind)) : [];
     tags.copy[gi] = mk('regroup', `C${gi}`, undefined, gate.id);
+    tags.blend[gi] = mk('blend', `B${gi}`, undefined, gate.id);
     tags.control[gi] = new Tally();
   });
   return tags;

@@ -145,14 +145,15 @@ export function kernelOf(name: string, shape: LayerShape, runs: RowRun[], paths?
 }
 
 /** Memory-only kernel moving `elements` elements (read + write): gather, scatter, combine. */
-export function copyKernel(name: string, elements: number, dtype: Dtype, copyOp?: 'gather' | 'scatter'): KernelSpec {
+export function copyKernel(name: string, elements: number, dtype: Dtype, copyOp?: 'gather' | 'scatter', operands = 1): KernelSpec {
   const b = DTYPE_BYTES[dtype];
   return {
     name,
     unit: 'vector',
     dtype,
     ...(copyOp ? { copyOp } : {}),
-    paths: [{ flopsPerRow: 0, k: 0, n: 0, weightBytes: 0, bytesPerRow: 2 * b }],
+    // each element: `operands` reads and one write
+    paths: [{ flopsPerRow: 0, k: 0, n: 0, weightBytes: 0, bytesPerRow: (operands + 1) * b }],
     runs: elements > 0 ? [{ rows: elements, paths: RUN_PATH, useful: 1 }] : [],
   };
 }

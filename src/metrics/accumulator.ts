@@ -4,7 +4,7 @@
  */
 import type { KernelCost } from '../hardware/types.js';
 
-export type KernelCategory = 'compute' | 'decider' | 'head' | 'regroup';
+export type KernelCategory = 'compute' | 'decider' | 'head' | 'regroup' | 'blend';
 
 export class Tally {
   kernels = 0;
@@ -45,6 +45,11 @@ export class Tally {
     this.energyPj += c.energyPj;
     if (category === 'regroup') {
       this.regroupNs += c.timeNs;
+      return;
+    }
+    // the select that merges masked results with the bypass exists only because of masking
+    if (category === 'blend') {
+      this.maskedWasteNs += c.timeNs;
       return;
     }
     // split the kernel's time by its issued slots: discarded results, idle diverged lanes,

@@ -6,9 +6,10 @@
  */
 import type { RowRun } from '../hardware/types.js';
 import type { Strategy } from './types.js';
-import type { Slot } from '../engine/exec.js';
-import { aliveShare, forEachStep, leavingAt, RowState, runHead, tokenExperts } from './common.js';
-import { IDLE, RUN_PATH, kernelOf, pushRun } from '../engine/kernels.js';
+import type { Exec, Slot } from '../engine/exec.js';
+import type { ResolvedGate } from '../network/resolve.js';
+import { activationElements, aliveShare, forEachStep, leavingAt, RowState, runHead, tokenExperts } from './common.js';
+import { IDLE, RUN_PATH, copyKernel, kernelOf, pushRun } from '../engine/kernels.js';
 
 /** Every present row on the full path; exited rows computed (masked) or idle. */
 function maskRuns(slots: readonly Slot[], rowsPerSample: number): RowRun[] {
@@ -20,16 +21,27 @@ function maskRuns(slots: readonly Slot[], rowsPerSample: number): RowRun[] {
   return runs;
 }
 
+function blend(x: Exec, g: ResolvedGate, layerIdx: number): void {
+  let present = 0;
+  for (const s of x.slots) if (s.state !== RowState.Removed) present++;
+  const elements = present * activationElements(x, layerIdx).output;
+  const dtype = x.net.spec.layers[layerIdx]!.dtype ?? x.net.spec.dtype;
+  x.kernelFixed(`blend${present}:${layerIdx}`, () => copyKernel(`blend:${g.gate.id}`, elements, dtype, undefined, 2), x.m.tags.blend[g.index]!);
+}
+
 export const maskStrategy: Strategy = {
   kind: 'mask',
   appliesTo: ['gpu-simt', 'spatial-array'],
-  gatedLayer(x, g, layerIdx, first) {
+  gatedLayer(x, g, layerIdx, first, last) {
     const shape = x.sh.layers[layerIdx]!;
     const name = x.net.spec.layers[layerIdx]!.name;
     forEachStep(g, first, () => x.decider(g), (t) => {
       // every present row computes; only the useful FLOPs depend on the decisions
       const useful = aliveShare(x, g, layerIdx, t) * shape.rowsPerSample * shape.full.flopsPerRow;
       x.kernelMasked(() => kernelOf(name, shape, maskRuns(x.slots, shape.rowsPerSample)), useful, x.m.tags.layer[layerIdx]!);
+      // at the region's end a select merges the computed output with the bypass by the mask
+      // (torch.where(mask, f(x), x)): reads both, writes one; an elementwise kernel of its own
+      if (last) blend(x, g, layerIdx);
     });
   },
   moe(x, g) {
