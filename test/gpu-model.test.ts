@@ -285,3 +285,29 @@ describe('instruction cache of lane-mapped kernels (hand-derived)', () => {
     expect(withIcache(200).cost(kernel((w) => (w < 4 ? 0 : 1))).cycles).toBeCloseTo(16000, 9);
   });
 });
+
+describe('tile menu and chained activations (hand-derived)', () => {
+  const withAcc = (acc: Record<string, unknown>) => {
+    const base = idealGpu() as { accelerator: object };
+    const hw = HardwareSystem.parse({ ...base, accelerator: { ...base.accelerator, ...acc } });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error('gpu expected');
+    return createGpuSimt(hw.accelerator);
+  };
+
+  it('a 16-row GEMM runs on the 16 x 32 tile of the menu: 2 x 16 x 32 x 128 / 2048 = 64 cycles instead of the padded 128', () => {
+    const p: PathWork = { flopsPerRow: 2 * 128 * 32, k: 128, n: 32, weightBytes: 0, bytesPerRow: 0 };
+    const gemm: KernelSpec = { name: 't', unit: 'tensor', dtype: 'fp16', paths: [p], runs: [{ rows: 16, paths: [0], useful: 1 }] };
+    expect(withAcc({}).cost(gemm).cycles).toBe(128);
+    expect(withAcc({ gemmTileAlternatives: [{ m: 16, n: 32, k: 32 }] }).cost(gemm).cycles).toBe(64);
+  });
+
+  it('chained activations move through L2 when they fit; weights still stream: 400 B at 1 B/ns + 400 B at 4 B/ns = 500 ns', () => {
+    const g = withAcc({ memBandwidthGBps: 1, l2BandwidthGBps: 4, l2Bytes: 1000 });
+    const path: PathWork = { flopsPerRow: 0, k: 0, n: 0, weightBytes: 400, bytesPerRow: 4 };
+    const k: KernelSpec = { ...vector([path], [{ rows: 100, paths: [0], useful: 1 }]) };
+    expect(g.cost(k).timeNs).toBe(800);
+    expect(g.cost({ ...k, chained: true }).timeNs).toBe(500);
+    // activations larger than the cache go to DRAM
+    expect(withAcc({ memBandwidthGBps: 1, l2BandwidthGBps: 4, l2Bytes: 300 }).cost({ ...k, chained: true }).timeNs).toBe(800);
+  });
+});

@@ -116,6 +116,7 @@ export const GpuSimt = z
       .strictObject({
         gather: nonneg('Row gather (index_select).').optional(),
         scatter: nonneg('Row scatter (index_copy_).').optional(),
+        select: nonneg('Masked select merging two tensors by a broadcast mask (torch.where), the mask strategy\'s blend.').optional(),
       })
       .optional()
       .describe(
@@ -145,6 +146,12 @@ export const GpuSimt = z
     gemmTile: z
       .strictObject({ m: count('Tile rows.'), n: count('Tile columns.'), k: count('K step.') })
       .describe('Thread-block tile of the GEMM kernels.'),
+    gemmTileAlternatives: z
+      .array(z.strictObject({ m: count('Tile rows.'), n: count('Tile columns.'), k: count('K step.') }))
+      .optional()
+      .describe(
+        'Further tiles the GEMM library has: a single-path tensor kernel runs with whichever of gemmTile and these is fastest for its shape (a tuned library\'s heuristic); divergent (multi-path) kernels keep gemmTile.',
+      ),
     energy: GpuEnergy,
   })
   .describe('GPU with SIMT lanes: SMs, warps, tensor/vector throughput, memory, launch costs.');

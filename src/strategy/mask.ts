@@ -26,7 +26,7 @@ function blend(x: Exec, g: ResolvedGate, layerIdx: number): void {
   for (const s of x.slots) if (s.state !== RowState.Removed) present++;
   const elements = present * activationElements(x, layerIdx).output;
   const dtype = x.net.spec.layers[layerIdx]!.dtype ?? x.net.spec.dtype;
-  x.kernelFixed(`blend${present}:${layerIdx}`, () => copyKernel(`blend:${g.gate.id}`, elements, dtype, undefined, 2), x.m.tags.blend[g.index]!);
+  x.kernelFixed(`blend${present}:${layerIdx}`, () => copyKernel(`blend:${g.gate.id}`, elements, dtype, 'select', 2), x.m.tags.blend[g.index]!);
 }
 
 export const maskStrategy: Strategy = {

@@ -44,9 +44,21 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
   const clockGhz = spec.clockMhz / 1000;
   const dramBytesPerCycle = spec.memBandwidthGBps / clockGhz;
   const l2BytesPerCycle = spec.l2BandwidthGBps / clockGhz;
-  const tile = spec.gemmTile;
+  type Tile = GpuSimt['gemmTile'];
+  // a tuned GEMM library picks, per shape, the fastest of the tile configurations it has
+  const tiles: Tile[] = [spec.gemmTile, ...(spec.gemmTileAlternatives ?? [])];
 
   function cost(kernel: KernelSpec): KernelCost {
+    if (kernel.unit !== 'tensor' || kernel.paths.length !== 1 || tiles.length === 1) return costWith(kernel, spec.gemmTile);
+    let best: KernelCost | null = null;
+    for (const t of tiles) {
+      const c = costWith(kernel, t);
+      if (best === null || c.timeNs < best.timeNs) best = c;
+    }
+    return best!;
+  }
+
+  function costWith(kernel: KernelSpec, tile: Tile): KernelCost {
     const tensor = kernel.unit === 'tensor';
     const g = tensor ? tile.m : spec.warpSize;
     const rate = tensor
@@ -205,12 +217,14 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     // at the L2 bandwidth, the rest streams from DRAM
     const operandBytes = weightBytes + actBytes;
     const resident = kernel.l2Resident === true && operandBytes <= spec.l2Bytes;
+    // activations handed from kernel to kernel stay in L2 when they fit
+    const chainedAct = !resident && kernel.chained === true && actBytes <= spec.l2Bytes ? actBytes : 0;
     // roofline of the kernel for a CTA quantum q and extra traffic through L2 (split-K partials,
     // written and read back at once: L2 when they fit, else DRAM)
     const roofline = (q: number, partialBytes: number, extraCycles = 0) => {
       const partialsInL2 = partialBytes <= spec.l2Bytes;
-      const dram = (resident ? 0 : operandBytes) + (partialsInL2 ? 0 : partialBytes);
-      const l2 = (resident ? operandBytes : 0) + (partialsInL2 ? partialBytes : 0);
+      const dram = (resident ? 0 : operandBytes - chainedAct) + (partialsInL2 ? 0 : partialBytes);
+      const l2 = (resident ? operandBytes : chainedAct) + (partialsInL2 ? partialBytes : 0);
       const total = sumCycles + extraCycles;
       const waves = q > 0 ? Math.max(q, Math.ceil(total / (spec.sms * q) - 1e-9) * q) : 0;
       const slack = waves * spec.sms - total;
