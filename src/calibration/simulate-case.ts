@@ -184,19 +184,17 @@ function divergence(w: Of<'divergence'>, c: MeasurementCase, ctx: SimContext, lp
   const gaps: Gap[] = [];
   const s = lanes.stats;
   const empty = s.launchedWarps - s.warpsWithActive;
-  if (empty > 0)
-    gaps.push(gap('empty-warps', `empty warps: ${empty} of ${s.launchedWarps} launched warps have no active lane and cost nothing in the model (no block/warp launch-and-exit cost)`));
-  else if (s.activeLanes < s.launchedLanes) gaps.push(gap('empty-warps', 'inactive lanes cost nothing beyond the warp slot they idle in'));
-  if (s.maxDistinctPaths > 1)
-    gaps.push(gap('dispatch-tree', `no dispatch-tree / reconvergence overhead: a warp with k distinct paths costs exactly k x one path (up to ${s.maxDistinctPaths} here)`));
-  if (s.pathsUsed > 1)
-    gaps.push(gap('icache',
-      `no instruction-fetch model: ${s.pathsUsed} distinct path bodies live in the grid${w.code?.bytes !== undefined ? `, ~${w.code.bytes} bytes of code` : ''}, which warps on one SM run is not costed`,
-    ));
   const acc = ctx.hw.spec.accelerator;
-  if (acc.kind === 'gpu-simt' && s.warpsWithActive < acc.sms * acc.maxWarpsPerSm)
+  const gpu = acc.kind === 'gpu-simt' ? acc : null;
+  if (empty > 0)
+    gaps.push(gap('empty-warps', `${empty} of ${s.launchedWarps} launched warps have no active lane: each costs emptyWarpCycles wherever it runs (measured: nearly free in a grid of only empty warps, dearer behind working ones)`));
+  if (s.maxDistinctPaths > 1 && !(gpu && gpu.pathEntryInstr > 0))
+    gaps.push(gap('dispatch-tree', `no dispatch-tree / reconvergence overhead: a warp with k distinct paths costs exactly k x one path (up to ${s.maxDistinctPaths} here)`));
+  if (s.pathsUsed > 1 && !(gpu?.icache && w.code?.bytes !== undefined))
+    gaps.push(gap('icache', `no instruction-fetch model for this case: ${s.pathsUsed} distinct path bodies${w.code?.bytes !== undefined ? `, ~${w.code.bytes} bytes of code` : ' (code size not stated)'}`));
+  if (gpu && s.warpsWithActive < gpu.sms * gpu.maxWarpsPerSm)
     gaps.push(gap('warp-issue',
-      `${s.warpsWithActive} active warps < ${acc.sms} SMs x ${acc.maxWarpsPerSm} resident warps: a warp is costed at the SM's full vector rate (no per-warp issue limit or dependent-FMA latency)`,
+      `${s.warpsWithActive} active warps < ${gpu.sms} SMs x ${gpu.maxWarpsPerSm} resident warps: a warp is costed at the SM's full issue rate (no dependent-FMA latency limit)`,
     ));
   const op = perOp(kernelAtMedian(cost, c, ctx, gaps), c, lp, gaps);
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost), lanes: s };
@@ -217,7 +215,8 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
   const acc = ctx.hw.spec.accelerator;
   if (acc.kind === 'gpu-simt') {
     const ctas = Math.ceil(w.m / acc.gemmTile.m) * Math.ceil(w.n / acc.gemmTile.n);
-    if (w.m < acc.gemmTile.m) gaps.push(gap('small-m', `M = ${w.m} < tile rows ${acc.gemmTile.m}: the padded tile is costed in full (no small-M GEMV kernels)`));
+    const minRows = Math.min(acc.gemmTile.m, ...(acc.gemmTileAlternatives ?? []).map((t) => t.m));
+    if (w.m < minRows) gaps.push(gap('small-m', `M = ${w.m} < the smallest tile's ${minRows} rows: the padded tile is costed in full (no small-M GEMV kernels)`));
     const weights = w.k * w.n * b;
     const memNs = cost.dramBytes / acc.memBandwidthGBps;
     if (ctas >= acc.sms && (acc.tensorEfficiency ?? 1) === 1 && cost.timeNs > memNs * (1 + 1e-9)) {
