@@ -35,6 +35,18 @@ function divCase(id: string, tile: unknown, over: Record<string, unknown> = {}, 
   };
 }
 
+describe('kept-aside composite measurements (calibration/h100-composite)', () => {
+  it('graph-mode skip-MLP forwards follow from the calibrated mechanisms: median APE <= 5%, the fastest strategy agrees in >= 17 of 18 groups', async () => {
+    const r = await correlate({ files: [join(root, 'calibration', 'h100-composite', 'skip-mlp.json')] });
+    expect(r.cases.length).toBe(51);
+    const graph = r.cases.filter((c) => c.mode === 'graph');
+    expect(graph.length).toBe(21);
+    expect(median(graph.map((c) => c.ape))).toBeLessThanOrEqual(0.05);
+    expect(r.overall.ranking.groups).toBe(18);
+    expect(r.overall.ranking.agree).toBeGreaterThanOrEqual(17);
+  }, 60_000);
+});
+
 describe('converted H100 cases (calibration/h100)', () => {
   let result: CorrelateResult;
   // 56 divergence kernels of ~1M lanes each: a few seconds, more on a loaded machine
