@@ -216,6 +216,8 @@ describe('MoE and exits (hand-derived)', () => {
     expect(st.totalTimeNs).toBe(32 + 4 * 32);
     const mask = await run(files, { strategy: 'mask' });
     expect(mask.gates.m!.maskWasteFraction).toBe(0.75);
+    // 4 experts + 4 weighted accumulations (one per expert, 32 tokens x 32 outputs)
+    expect(mask.gates.m!.kernels).toBe(4 + 4);
     expect(mask.metrics.idealSaving).toBeCloseTo(1 - (32 * F + 32 * F) / (5 * 32 * F), 12);
     // device-branch: each 32-token tile holds all 4 experts -> 4 serial passes, efficiency 1/4
     const db = await run(files, { strategy: 'device-branch' });
@@ -225,6 +227,17 @@ describe('MoE and exits (hand-derived)', () => {
     const cp = await run(files, { strategy: 'compact' });
     expect(cp.gates.m!.executedFlops).toBe(32 * F);
     expect(cp.gates.m!.kernels).toBe(2 + 4); // gather, combine, 4 experts
+  });
+
+  it('mask combine: each expert output is weighted and accumulated, reading 2 x 32 x 32 fp16 and writing 32 x 32 = 6144 B', async () => {
+    // at 1 B/ns: layer a (2048 B weights + 4096 B activations) 6144 ns, each expert the same,
+    // each combine 6144 ns: 6144 x (1 + 4 + 4)
+    const h = idealGpu() as { accelerator: Record<string, unknown> };
+    h.accelerator.memBandwidthGBps = 1;
+    const d = Array.from({ length: 32 }, (_, i) => ({ m: { e: [[i % 4]] } }));
+    const files = writeInputs({ 'net.json': moeNet, 'hw.json': h, 't.jsonl': trace('moe', moeGates, d) });
+    const m = (await run(files, { strategy: 'mask' })).metrics;
+    expect(m.totalTimeNs).toBeCloseTo(9 * 6144, 6);
   });
 
   it('early exit: compact removes leavers, mask keeps computing them', async () => {

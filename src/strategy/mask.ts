@@ -54,13 +54,21 @@ export const maskStrategy: Strategy = {
       if (slot.state !== RowState.Alive) continue;
       for (const experts of tokenExperts(g, slot)) for (const e of experts) perExpert[e]!++;
     }
-    for (let e = 0; e < gate.experts; e++)
+    const last = shapes[shapes.length - 1]!;
+    let present = 0;
+    for (const s of x.slots) if (s.state !== RowState.Removed) present++;
+    // each expert's output is weighted by the routing (0 where not routed) and accumulated:
+    // out += w[:, e] * y_e, an element-wise kernel with a broadcast weight per expert
+    const outElements = present * gate.tokens * (last.full.n || last.rowsPerSample); // as regroupMoe's scatter
+    for (let e = 0; e < gate.experts; e++) {
       gate.expert.forEach((l, k) => {
         const shape = shapes[k]!;
         const r = shape.rowsPerSample;
         const routed = perExpert[e]!;
         x.kernelMasked(() => kernelOf(l.name, shape, maskRuns(x.slots, gate.tokens * r)), routed * r * shape.full.flopsPerRow, x.m.tags.expert[g.index]![k]!);
       });
+      x.kernelFixed(`combine${present}:${g.index}`, () => copyKernel(`combine:${gate.id}`, outElements, last.dtype, 'select', 2), x.m.tags.blend[g.index]!);
+    }
   },
   exit(x, g, exitIndex) {
     runHead(x, g, exitIndex);
