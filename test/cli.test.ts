@@ -226,7 +226,7 @@ describe('dynsim layer', () => {
     const j = JSON.parse(g.stdout) as { accelerator: string; sramReads: null; mappingEfficiency: number };
     expect(j.accelerator).toBe('gpu-simt');
     expect(j.sramReads).toBeNull();
-    expect(j.mappingEfficiency).toBe(0.5); // 64 of 128 tile rows
+    expect(j.mappingEfficiency).toBe(1); // 64 rows fill the library's 64 x 128 tile (h100 gemmTileAlternatives)
     const bad = await runCli(['layer', '--hw', 'edge-32', '--gemm', '64,1024']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--gemm: expected 3 positive integers, got 64,1024');

@@ -35,6 +35,18 @@ function divCase(id: string, tile: unknown, over: Record<string, unknown> = {}, 
   };
 }
 
+describe('kept-aside composite measurements (calibration/h100-composite)', () => {
+  it('graph-mode skip-MLP forwards follow from the calibrated mechanisms: median APE <= 5%, the fastest strategy agrees in >= 17 of 18 groups', async () => {
+    const r = await correlate({ files: [join(root, 'calibration', 'h100-composite', 'skip-mlp.json')] });
+    expect(r.cases.length).toBe(51);
+    const graph = r.cases.filter((c) => c.mode === 'graph');
+    expect(graph.length).toBe(21);
+    expect(median(graph.map((c) => c.ape))).toBeLessThanOrEqual(0.05);
+    expect(r.overall.ranking.groups).toBe(18);
+    expect(r.overall.ranking.agree).toBeGreaterThanOrEqual(17);
+  }, 60_000);
+});
+
 describe('converted H100 cases (calibration/h100)', () => {
   let result: CorrelateResult;
   // 56 divergence kernels of ~1M lanes each: a few seconds, more on a loaded machine
@@ -84,20 +96,52 @@ describe('converted H100 cases (calibration/h100)', () => {
   });
 
   it('k round-robin paths per warp simulate k x the 1-path kernel time (hand-derived)', () => {
-    // H100 preset: 33,792 warps; one path = 32 lanes x 2048 FLOPs / 256 FLOP/cycle/SM = 256 cycles;
-    // 132 SMs -> ceil(33792 x 256k / (132 x 256k)) x 256k = 65,536 k cycles at 1978.9 MHz
+    // H100 preset: 33,792 warps = 256 per SM; a warp on one path issues 1024 FFMA + reps x 3
+    // loop-control + 36 path-entry instructions (W = 64: 16 reps -> 1108; W = 256: 4 reps ->
+    // 1072); 4 warp instructions per SM cycle -> 256 x instr / 4 cycles per path, k paths
+    // serialised; single timing: launch + kernel + kernel tail
     const hw = loadHardware('h100').spec;
-    const launch = hw.accelerator.kind === 'gpu-simt' ? hw.accelerator.kernelLaunchNs : NaN;
+    const acc = hw.accelerator;
+    if (acc.kind !== 'gpu-simt') throw new Error('h100 is a GPU');
+    expect([acc.loopControlInstr, acc.pathEntryInstr]).toEqual([3, 36]);
     for (const W of [64, 256])
       for (const k of [1, 2, 4, 8, 16, 32]) {
         const rr = result.cases.find((c) => c.id === `e1-w${W}-rr-k${k}`)!;
-        const cycles = 65536 * k;
-        expect(rr.kernel!.cycles).toBeCloseTo(cycles, 6);
-        expect(rr.simulatedNs).toBeCloseTo(launch + cycles / 1.9789, 6);
+        const instr = 1024 + (W === 64 ? 16 : 4) * 3 + 36;
+        // W = 256, k = 32: the 32 bodies (138000 bytes) overflow the 128 KiB L1 instruction
+        // cache; a pass of 16 warps through one 4312.5-byte body (33.69 lines) takes at least
+        // 33.69 x fetchLatencyCycles, i.e. 33.69 x 715 / (16 x 1072) = 1.4045 x its issue
+        const icache = W === 256 && k === 32 ? (138000 / 32 / 128) * acc.icache!.fetchLatencyCycles / (16 * instr) : 1;
+        expect(icache === 1 || Math.abs(icache - 1.4045) < 1e-4).toBe(true);
+        const cycles = ((256 * instr) / 4) * k * icache;
+        expect(rr.kernel!.cycles).toBeCloseTo(cycles + acc.kernelTailNs * 1.9789, 6);
+        expect(rr.simulatedNs).toBeCloseTo(acc.kernelLaunchNs + cycles / 1.9789 + acc.kernelTailNs, 6);
         expect(rr.simulated).toBeCloseTo(rr.simulatedNs / 1000, 9);
         expect(rr.relErr).toBeCloseTo((rr.simulated - rr.measured.median) / rr.measured.median, 12);
         expect(rr.kernel!.divergentUnits).toBe(k === 1 ? 0 : 33792);
       }
+  });
+
+  it('pins the calibration: median APE <= 5%, every group ranks the fastest alike, divergence cases within 10% except the listed residuals (each held to its current error)', () => {
+    expect(result.overall.medianApe).toBeLessThanOrEqual(0.05);
+    expect(result.overall.ranking.agree).toBe(result.overall.ranking.groups);
+    expect(result.overall.ranking.groups).toBe(23);
+    // mechanisms the model lacks or only bounds (docs/correlation.md): rotated bodies beyond the
+    // L1 instruction cache, empty warps behind working ones, grids of only empty warps, a
+    // one-wave grid; a change that makes any of them worse must update this list on purpose
+    const residual: Record<string, number> = {
+      'e1-w256-rot-k1': 0.74,
+      'e1-w256-rot-k2': 0.45,
+      'e1-w256-rot-k4': 0.49,
+      'e1-w256-rot-k8': 0.34,
+      'e1-w64-scattered-p0.0000': 0.64,
+      'e1-w256-scattered-p0.0000': 0.83,
+      'e1-w64-compact-sorted-p0.0625': 0.21,
+      'e1-w256-compact-sorted-p0.0625': 0.20,
+      'e1-w64-compact-grid-p0.2500': 0.11,
+      'e1-w256-compact-grid-p0.2500': 0.11,
+    };
+    for (const c of result.cases.filter((x) => x.family === 'divergence')) expect(c.ape, c.id).toBeLessThanOrEqual(residual[c.id] ?? 0.1);
   });
 
   it('reports finite statistics for every family', () => {

@@ -190,3 +190,124 @@ describe('empty warps (launched without work)', () => {
     expect(gpu().cost(vector([vpath(100)], [{ rows: 96, paths: [], useful: 1 }])).cycles).toBe(0); // default 0
   });
 });
+
+describe('instruction issue, copies, caches, kernel tail and throttling (hand-derived)', () => {
+  // ideal GPU: 1 SM, 32 vector FLOP/cycle = 16 lane-instructions/cycle, so one warp
+  // instruction (32 lanes) takes 2 cycles; 1 GHz
+  const withAcc = (acc: Record<string, unknown>, sms = 1) => {
+    const base = idealGpu({ sms }) as { accelerator: object };
+    const hw = HardwareSystem.parse({ ...base, accelerator: { ...base.accelerator, ...acc } });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error('gpu expected');
+    return createGpuSimt(hw.accelerator);
+  };
+  const copyPath = (bytesPerRow: number): PathWork => ({ flopsPerRow: 0, k: 0, n: 0, weightBytes: 0, bytesPerRow });
+
+  it('path entry: a warp entering one of 2 compiled paths issues 100 / 2 FMAs + 10 = 60 instructions = 120 cycles; two paths 240', () => {
+    const g = withAcc({ pathEntryInstr: 10 });
+    expect(g.cost(vector([vpath(100), vpath(100)], lanes(1))).cycles).toBe(120);
+    expect(g.cost(vector([vpath(100), vpath(100)], lanes(2))).cycles).toBe(240);
+    // a kernel with one compiled path has no branch to enter
+    expect(g.cost(vector([vpath(100)], lanes(1))).cycles).toBe(100);
+  });
+
+  it('loop control: 4 trips x 3 instructions add 12 warp instructions: (50 + 12) x 2 = 124 cycles', () => {
+    const g = withAcc({ loopControlInstr: 3 });
+    expect(g.cost(vector([{ ...vpath(100), loopTrips: 4 }], lanes(1))).cycles).toBe(124);
+  });
+
+  it('scatter copies issue copyInstrPerElement per element: 64 elements = 2 warps x 5 instructions x 2 cycles = 20 cycles; gather unlisted = 0', () => {
+    const g = withAcc({ copyInstrPerElement: { scatter: 5 } });
+    const copy = (copyOp: 'gather' | 'scatter'): KernelSpec => ({ ...vector([copyPath(4)], [{ rows: 64, paths: [0], useful: 1 }]), copyOp });
+    expect(g.cost(copy('scatter')).cycles).toBe(20);
+    expect(g.cost(copy('gather')).cycles).toBeCloseTo(256 / 1e12, 12); // bytes at the (huge) DRAM bandwidth
+  });
+
+  it('kernel tail: every kernel with work adds kernelTailNs (7 ns = 7 cycles at 1 GHz); an empty launch adds nothing', () => {
+    const g = withAcc({ kernelTailNs: 7 });
+    expect(g.cost(vector([vpath(100)], lanes(1))).cycles).toBe(107);
+    expect(g.cost(vector([vpath(100)], [])).cycles).toBe(0);
+  });
+
+  it('L2-resident operands stream at the L2 bandwidth when they fit: 400 bytes at 1 B/ns = 400 ns, resident at 4 B/ns = 100 ns', () => {
+    const acc = { memBandwidthGBps: 1, l2BandwidthGBps: 4, l2Bytes: 1000 };
+    const k = vector([copyPath(4)], [{ rows: 100, paths: [0], useful: 1 }]);
+    expect(withAcc(acc).cost(k).timeNs).toBe(400);
+    const warm = withAcc(acc).cost({ ...k, l2Resident: true });
+    expect(warm.timeNs).toBe(100);
+    expect(warm.dramBytes).toBe(0);
+    // too large for the cache: from DRAM after all
+    expect(withAcc({ ...acc, l2Bytes: 100 }).cost({ ...k, l2Resident: true }).timeNs).toBe(400);
+  });
+
+  it('sustained clock 500 MHz of 1000: a compute-bound kernel takes twice as long throttled, a memory-bound one does not', () => {
+    const g = withAcc({ sustainedClockMhz: 500, memBandwidthGBps: 1 });
+    const compute = g.cost(vector([vpath(100)], lanes(1)));
+    expect([compute.timeNs, compute.throttledTimeNs]).toEqual([100, 200]);
+    const memory = g.cost(vector([copyPath(4)], [{ rows: 100, paths: [0], useful: 1 }]));
+    expect([memory.timeNs, memory.throttledTimeNs]).toEqual([400, 400]);
+  });
+
+  it('CTA overhead: one 128-cycle CTA + 10 = 138 cycles; split 4 ways on 4 SMs: 128 / 4 + 10 = 42 cycles', () => {
+    const tpath: PathWork = { flopsPerRow: 2 * 128 * 32, k: 128, n: 32, weightBytes: 128 * 32 * 2, bytesPerRow: (128 + 32) * 2 };
+    const gemm: KernelSpec = { name: 't', unit: 'tensor', dtype: 'fp16', paths: [tpath], runs: [{ rows: 32, paths: [0], useful: 1 }] };
+    expect(withAcc({ ctaOverheadCycles: 10 }).cost(gemm).cycles).toBe(138);
+    expect(withAcc({ ctaOverheadCycles: 10 }, 4).cost(gemm).cycles).toBe(42);
+  });
+});
+
+describe('instruction cache of lane-mapped kernels (hand-derived)', () => {
+  // ideal GPU, 1 SM, 4 schedulers; 64 warps of 100 FLOPs per lane = 100 cycles each = 6400
+  const withIcache = (fetchLatencyCycles: number) => {
+    const base = idealGpu() as { accelerator: object };
+    const hw = HardwareSystem.parse({
+      ...base,
+      accelerator: { ...base.accelerator, icache: { l1Bytes: 1500, lineBytes: 100, fetchLatencyCycles, interleavePenalty: 0.5 } },
+    });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error('gpu expected');
+    return createGpuSimt(hw.accelerator);
+  };
+  /** 64 warps in blocks of 8; warp w runs path pathOf(w mod 8) on all its lanes. */
+  const kernel = (pathOf: (warpInBlock: number) => number): KernelSpec => ({
+    ...vector([vpath(100), vpath(100)], Array.from({ length: 64 }, (_, w) => ({ rows: 32, paths: [pathOf(w % 8)], useful: 1 }))),
+    code: { pathBytes: 1000, blockThreads: 256 },
+  });
+
+  it('one stream, 1000 bytes of code in a 1500-byte cache: no effect', () => {
+    expect(withIcache(200).cost(kernel(() => 0)).cycles).toBe(6400);
+  });
+
+  it('two streams per scheduler (warps 0-3 path 0, 4-7 path 1; 16 resident warps each): 1.5 x, code 2000 > 1500 bytes but the fetch bound 10 lines x 40 / (16 x 50) is below', () => {
+    // expected distinct path sets among 16 warps of a slot: 2 x (1 - 0.5^16)
+    expect(withIcache(40).cost(kernel((w) => (w < 4 ? 0 : 1))).cycles).toBeCloseTo(9600, 9);
+  });
+
+  it('overflowed L1: a pass of 16 warps through a body takes >= 10 lines x 200 cycles = 2.5 x its 16 x 50 issue cycles', () => {
+    expect(withIcache(200).cost(kernel((w) => (w < 4 ? 0 : 1))).cycles).toBeCloseTo(16000, 9);
+  });
+});
+
+describe('tile menu and chained activations (hand-derived)', () => {
+  const withAcc = (acc: Record<string, unknown>) => {
+    const base = idealGpu() as { accelerator: object };
+    const hw = HardwareSystem.parse({ ...base, accelerator: { ...base.accelerator, ...acc } });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error('gpu expected');
+    return createGpuSimt(hw.accelerator);
+  };
+
+  it('a 16-row GEMM runs on the 16 x 32 tile of the menu: 2 x 16 x 32 x 128 / 2048 = 64 cycles instead of the padded 128', () => {
+    const p: PathWork = { flopsPerRow: 2 * 128 * 32, k: 128, n: 32, weightBytes: 0, bytesPerRow: 0 };
+    const gemm: KernelSpec = { name: 't', unit: 'tensor', dtype: 'fp16', paths: [p], runs: [{ rows: 16, paths: [0], useful: 1 }] };
+    expect(withAcc({}).cost(gemm).cycles).toBe(128);
+    expect(withAcc({ gemmTileAlternatives: [{ m: 16, n: 32, k: 32 }] }).cost(gemm).cycles).toBe(64);
+  });
+
+  it('chained activations move through L2 when they fit; weights still stream: 400 B at 1 B/ns + 400 B at 4 B/ns = 500 ns', () => {
+    const g = withAcc({ memBandwidthGBps: 1, l2BandwidthGBps: 4, l2Bytes: 1000 });
+    const path: PathWork = { flopsPerRow: 0, k: 0, n: 0, weightBytes: 400, bytesPerRow: 4 };
+    const k: KernelSpec = { ...vector([path], [{ rows: 100, paths: [0], useful: 1 }]) };
+    expect(g.cost(k).timeNs).toBe(800);
+    expect(g.cost({ ...k, chained: true }).timeNs).toBe(500);
+    // activations larger than the cache go to DRAM
+    expect(withAcc({ memBandwidthGBps: 1, l2BandwidthGBps: 4, l2Bytes: 300 }).cost({ ...k, chained: true }).timeNs).toBe(800);
+  });
+});

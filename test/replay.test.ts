@@ -28,11 +28,11 @@ function summary(o: SimulationOutput) {
   };
 }
 
-async function both(network: string, hwName: string, strategy: StrategyKind, batching: BatchingOptions, mode: ExecutionMode, plan?: Record<string, StrategyKind>) {
+async function both(network: string, hwName: string, strategy: StrategyKind, batching: BatchingOptions, mode: ExecutionMode, plan?: Record<string, StrategyKind>, samples = 203) {
   const net = loadNetwork(network);
   const hw = loadHardware(hwName);
   const accel = createAccelerator(hw.spec.accelerator);
-  const source = new SyntheticTraceSource(net, resolveSyntheticSpec({}), 5, 203);
+  const source = new SyntheticTraceSource(net, resolveSyntheticSpec({}), 5, samples);
   const cfg = (replay: boolean, lean: boolean): EngineConfig => ({
     net,
     hw,
@@ -49,6 +49,7 @@ async function both(network: string, hwName: string, strategy: StrategyKind, bat
   const [b, baseWalked] = await simulateMany(source, [cfg(false, false), cfg(false, true)]);
   expect(summary(a!)).toEqual(summary(b!));
   expect(summary(base!)).toEqual(summary(baseWalked!));
+  return a!;
 }
 
 const offline: BatchingOptions = { mode: 'offline', batchSize: 32, timeoutNs: 1e6, seed: 1 };
@@ -58,7 +59,10 @@ describe('batch replay equals walking the program', () => {
   for (const network of ['skipnet-resnet18', 'msdnet', 'switch-moe', 'channel-gated-resnet', 'dynamicvit', 'skip-rnn'])
     for (const strategy of ['mask', 'static'] as const)
       it(`${network}, ${strategy}`, async () => {
-        await both(network, 'h100', strategy, offline, 'eager');
+        // long enough for the h100 to reach its sustained (throttled) clock mid-run
+        const long = await both(network, 'h100', strategy, offline, 'eager', undefined, 6000);
+        const acc = loadHardware('h100').spec.accelerator;
+        expect(long.machine.accelBusyNs).toBeGreaterThan(acc.kind === 'gpu-simt' ? (acc.throttleAfterNs ?? 0) : 0);
         await both(network, 'a100', strategy, streaming, 'graph'); // batches of many sizes
         await both(network, 'tpu-128', strategy, { ...offline, batchSize: 7 }, 'eager');
       });

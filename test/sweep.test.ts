@@ -180,7 +180,7 @@ describe('experiment points', () => {
       experiment({
         base: { network: 'switch-moe', synthetic: 16, strategy: 'compact' },
         axes: [
-          { path: 'hw.accelerator.memBandwidthGBps', values: [500, 2440] },
+          { path: 'hw.accelerator.memBandwidthGBps', values: [50, 2440] },
           { path: 'network.gates[0].topK', values: [1, 2] },
         ],
       }),
@@ -188,7 +188,7 @@ describe('experiment points', () => {
     );
     const o = e.pointOptions(1);
     expect(o.hw).toBeUndefined();
-    expect((o.hwDocument!.raw as { accelerator: { memBandwidthGBps: number } }).accelerator.memBandwidthGBps).toBe(500);
+    expect((o.hwDocument!.raw as { accelerator: { memBandwidthGBps: number } }).accelerator.memBandwidthGBps).toBe(50);
     expect((o.networkDocument!.raw as { gates: { topK: number }[] }).gates[0]!.topK).toBe(2);
     const { document: d } = await runSweep(e, { jobs: 1 });
     expect(d.failed).toBe(0);

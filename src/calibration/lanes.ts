@@ -194,6 +194,15 @@ export function divergenceLanes(w: DivergenceWorkload, name: string, file?: stri
     if (problems.length) throw new DynsimError('E_SCHEMA', problems);
   }
 
-  const paths: PathWork[] = flops.map((f) => ({ flopsPerRow: f, k: 0, n: 0, weightBytes: 0, bytesPerRow: w.bytesPerLane }));
-  return { tile, stats, spec: { name, unit: 'vector', dtype: w.dtype, paths, runs } };
+  const trips = w.code?.reps;
+  const paths: PathWork[] = flops.map((f) => ({
+    flopsPerRow: f,
+    k: 0,
+    n: 0,
+    weightBytes: 0,
+    bytesPerRow: w.bytesPerLane,
+    ...(trips !== undefined ? { loopTrips: trips } : {}),
+  }));
+  const code = w.code?.bytes !== undefined ? { code: { pathBytes: w.code.bytes / w.paths, blockThreads: w.block } } : {};
+  return { tile, stats, spec: { name, unit: 'vector', dtype: w.dtype, paths, runs, ...code } };
 }

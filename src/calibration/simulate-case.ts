@@ -13,7 +13,7 @@
  * (steady state: the larger of the two per unit) for eager/cuda; graph nodes run in order on
  * the device, so node cost and kernel time add. `single` adds issue and kernel time.
  */
-import { eagerIssueNs, type HostOp } from '../hardware/host.js';
+import { issueTiming, type HostOp, type IssueTiming } from '../hardware/host.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,28 +78,33 @@ export interface CaseSimulation {
 type Workload = MeasurementCase['workload'];
 type Of<K extends Workload['kind']> = Extract<Workload, { kind: K }>;
 
-/** Launch-related parameters of the hardware; null where the accelerator kind has none. */
-interface LaunchParams {
+/** The case's issue timing (the engine's rules, src/hardware/host.ts) plus what the
+ * accelerator kind lacks. */
+interface LaunchParams extends IssueTiming {
+  gpu: boolean;
   launchNs: number;
-  syncNs: number | null;
-  graphNodeNs: number | null;
-  notifyNs: number;
-  /** Eager issue cost of an op of this kind. */
-  eagerIssueNs: (op: HostOp) => number;
   /** Whether the host lists a dispatch cost of its own for this op kind. */
   hasOpDispatch: (op: HostOp) => boolean;
+  ifElseNs: number;
+  whileIterationNs: number;
+  /** Host cost of a framework call that launches no kernel of its own (eager: dispatchNs). */
+  eagerCallNs: number;
+  /** Device-to-device cudaMemcpy bandwidth (GB/s = bytes per ns). */
+  copyEngineGBps: number;
 }
 
-function launchParams(spec: HardwareSystem, accel: AcceleratorModel): LaunchParams {
+function launchParams(spec: HardwareSystem, accel: AcceleratorModel, c: MeasurementCase): LaunchParams {
   const acc = spec.accelerator;
-  const notifyNs = spec.host.notify === 'polling' ? spec.host.pollIntervalNs / 2 : spec.host.interruptLatencyNs;
+  const gpu = acc.kind === 'gpu-simt' ? acc : null;
   return {
+    ...issueTiming(spec, accel, c.mode === 'graph' && !gpu ? 'cuda' : c.mode),
+    gpu: gpu !== null,
     launchNs: accel.launchNs,
-    syncNs: acc.kind === 'gpu-simt' ? acc.syncNs : null,
-    graphNodeNs: acc.kind === 'gpu-simt' ? acc.graphNodeNs : null,
-    notifyNs,
-    eagerIssueNs: (op) => eagerIssueNs(spec.host, accel.launchNs, op),
     hasOpDispatch: (op) => op !== 'other' && spec.host.dispatchNsByOp?.[op] !== undefined,
+    ifElseNs: gpu?.graphIfElseNodeNs ?? 0,
+    whileIterationNs: gpu?.graphWhileIterationNs ?? 0,
+    eagerCallNs: spec.host.dispatchNs,
+    copyEngineGBps: gpu ? (gpu.copyEngineGBps ?? gpu.memBandwidthGBps) : 0,
   };
 }
 
@@ -119,43 +124,79 @@ const us = (ns: number) => `${(ns / 1000).toPrecision(3)} us`;
 function perOp(kernelNs: number, c: MeasurementCase, lp: LaunchParams, gaps: Gap[], hostOp: HostOp = 'other'): { ns: number; components: Component[]; formula: string } {
   const k: Component = { name: 'kernel', ns: kernelNs };
   if (c.mode === 'graph') {
-    const node = lp.graphNodeNs ?? 0;
-    if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost (graph mode priced as free nodes)'));
-    const comps: Component[] = [{ name: 'graph node', ns: node }, k];
-    if (c.timing === 'single') {
-      gaps.push(gap('graph-launch', 'no graph-launch cost in the hardware format: one graph launch priced as kernelLaunchNs'));
-      return { ns: lp.launchNs + node + kernelNs, components: [{ name: 'graph launch', ns: lp.launchNs }, ...comps], formula: 'graph launch + graph node + kernel' };
-    }
-    return { ns: node + kernelNs, components: comps, formula: 'graph node + kernel (nodes run in order on the device)' };
+    if (!lp.gpu) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost (graph mode priced as bare launches)'));
+    const comps: Component[] = [{ name: 'graph node', ns: lp.nodeNs }, k];
+    if (c.timing === 'single')
+      return { ns: lp.graphLaunchNs + lp.nodeNs + kernelNs, components: [{ name: 'graph launch', ns: lp.graphLaunchNs }, ...comps], formula: 'graph launch + graph node + kernel' };
+    return { ns: lp.nodeNs + kernelNs, components: comps, formula: 'graph node + kernel (nodes run in order on the device)' };
   }
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs(hostOp) : lp.launchNs;
+  const issue = lp.issueNs[hostOp];
   const name = c.mode === 'eager' ? `eager issue max(dispatchNs${hostOp === 'other' ? '' : `ByOp.${hostOp}`}, kernelLaunchNs)` : 'kernel launch';
   const comps: Component[] = [{ name, ns: issue }, k];
-  if (c.timing === 'single') return { ns: issue + kernelNs, components: comps, formula: 'issue + kernel' };
+  // timed with events around one host call: the submission latency cancels; in eager mode the
+  // closing event record is itself a framework call issued after the op returns
+  if (c.timing === 'single') {
+    if (c.mode !== 'eager') return { ns: issue + kernelNs, components: comps, formula: 'issue + kernel' };
+    const record = lp.eagerCallNs;
+    comps.push({ name: 'closing event record (host.dispatchNs)', ns: record });
+    return { ns: issue + Math.max(kernelNs, record), components: comps, formula: 'issue + max(kernel, closing event record)' };
+  }
   return { ns: Math.max(issue, kernelNs), components: comps, formula: 'max(issue, kernel) (host issue overlaps device work)' };
+}
+
+/**
+ * The host waits for a kernel it has just issued (the engine's rule): the kernel reaches the
+ * device submitNs after the launch call, runs (plus its tail when non-empty), and the host,
+ * inside its synchronising call (syncCallNs), is notified notifyNs after completion.
+ */
+function waitAfterIssue(lp: LaunchParams, kernelNs: number): { ns: number; components: Component[] } {
+  const device = lp.submitNs + kernelNs;
+  const wait = Math.max(device, lp.syncCallNs);
+  return {
+    ns: wait + lp.notifyNs,
+    components: [
+      { name: device >= lp.syncCallNs ? `submission (syncNs - kernelLaunchNs - notify)${kernelNs > 0 ? ' + kernel' : ''}` : 'sync call (host.syncCallNs)', ns: wait },
+      { name: 'notify', ns: lp.notifyNs },
+    ],
+  };
+}
+
+/**
+ * The kernel time at the sample the median reports: a measurement that kept the device busy
+ * long enough before it (warm-up samples and the first half of the timed ones, each
+ * opsPerSample units back to back) ran at the sustained, power-limited clock.
+ */
+function kernelAtMedian(cost: KernelCost, c: MeasurementCase, ctx: SimContext, gaps: Gap[]): number {
+  const acc = ctx.hw.spec.accelerator;
+  if (acc.kind !== 'gpu-simt' || acc.sustainedClockMhz === undefined || cost.throttledTimeNs === cost.timeNs) return cost.timeNs;
+  const m = c.measured;
+  // unrecorded: one unit per sample, no warm-up; without a sample count, unthrottled
+  const before = ((m.warmup ?? 0) + Math.floor((m.count ?? 0) / 2)) * (m.opsPerSample ?? 1) * cost.timeNs;
+  if (before < acc.throttleAfterNs) return cost.timeNs;
+  gaps.push(gap('thermal-history', 'the device is taken to throttle after throttleAfterNs of busy time from the start of the case; heat left by earlier cases is not known'));
+  return cost.throttledTimeNs;
 }
 
 function divergence(w: Of<'divergence'>, c: MeasurementCase, ctx: SimContext, lp: LaunchParams): CaseSimulation {
   const lanes = divergenceLanes(w, c.id, ctx.file, ctx.path ? `${ctx.path}.workload` : 'workload');
   const cost = ctx.accel.cost(lanes.spec);
+
   const gaps: Gap[] = [];
   const s = lanes.stats;
   const empty = s.launchedWarps - s.warpsWithActive;
-  if (empty > 0)
-    gaps.push(gap('empty-warps', `empty warps: ${empty} of ${s.launchedWarps} launched warps have no active lane and cost nothing in the model (no block/warp launch-and-exit cost)`));
-  else if (s.activeLanes < s.launchedLanes) gaps.push(gap('empty-warps', 'inactive lanes cost nothing beyond the warp slot they idle in'));
-  if (s.maxDistinctPaths > 1)
-    gaps.push(gap('dispatch-tree', `no dispatch-tree / reconvergence overhead: a warp with k distinct paths costs exactly k x one path (up to ${s.maxDistinctPaths} here)`));
-  if (s.pathsUsed > 1)
-    gaps.push(gap('icache',
-      `no instruction-fetch model: ${s.pathsUsed} distinct path bodies live in the grid${w.code?.bytes !== undefined ? `, ~${w.code.bytes} bytes of code` : ''}, which warps on one SM run is not costed`,
-    ));
   const acc = ctx.hw.spec.accelerator;
-  if (acc.kind === 'gpu-simt' && s.warpsWithActive < acc.sms * acc.maxWarpsPerSm)
+  const gpu = acc.kind === 'gpu-simt' ? acc : null;
+  if (empty > 0)
+    gaps.push(gap('empty-warps', `${empty} of ${s.launchedWarps} launched warps have no active lane: each costs emptyWarpCycles wherever it runs (measured: nearly free in a grid of only empty warps, dearer behind working ones)`));
+  if (s.maxDistinctPaths > 1 && !(gpu && gpu.pathEntryInstr > 0))
+    gaps.push(gap('dispatch-tree', `no dispatch-tree / reconvergence overhead: a warp with k distinct paths costs exactly k x one path (up to ${s.maxDistinctPaths} here)`));
+  if (s.pathsUsed > 1 && !(gpu?.icache && w.code?.bytes !== undefined))
+    gaps.push(gap('icache', `no instruction-fetch model for this case: ${s.pathsUsed} distinct path bodies${w.code?.bytes !== undefined ? `, ~${w.code.bytes} bytes of code` : ' (code size not stated)'}`));
+  if (gpu && s.warpsWithActive < gpu.sms * gpu.maxWarpsPerSm)
     gaps.push(gap('warp-issue',
-      `${s.warpsWithActive} active warps < ${acc.sms} SMs x ${acc.maxWarpsPerSm} resident warps: a warp is costed at the SM's full vector rate (no per-warp issue limit or dependent-FMA latency)`,
+      `${s.warpsWithActive} active warps < ${gpu.sms} SMs x ${gpu.maxWarpsPerSm} resident warps: a warp is costed at the SM's full issue rate (no dependent-FMA latency limit)`,
     ));
-  const op = perOp(cost.timeNs, c, lp, gaps);
+  const op = perOp(kernelAtMedian(cost, c, ctx, gaps), c, lp, gaps);
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost), lanes: s };
 }
 
@@ -167,13 +208,15 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
     dtype: w.dtype,
     paths: [{ flopsPerRow: 2 * w.k * w.n, k: w.k, n: w.n, weightBytes: w.k * w.n * b, bytesPerRow: (w.k + w.n) * b }],
     runs: [{ rows: w.m, paths: RUN_PATH, useful: 1 }],
+    ...(w.cache === 'warm' ? { l2Resident: true } : {}),
   };
   const cost = ctx.accel.cost(spec);
   const gaps: Gap[] = [];
   const acc = ctx.hw.spec.accelerator;
   if (acc.kind === 'gpu-simt') {
     const ctas = Math.ceil(w.m / acc.gemmTile.m) * Math.ceil(w.n / acc.gemmTile.n);
-    if (w.m < acc.gemmTile.m) gaps.push(gap('small-m', `M = ${w.m} < tile rows ${acc.gemmTile.m}: the padded tile is costed in full (no small-M GEMV kernels)`));
+    const minRows = Math.min(acc.gemmTile.m, ...(acc.gemmTileAlternatives ?? []).map((t) => t.m));
+    if (w.m < minRows) gaps.push(gap('small-m', `M = ${w.m} < the smallest tile's ${minRows} rows: the padded tile is costed in full (no small-M GEMV kernels)`));
     const weights = w.k * w.n * b;
     const memNs = cost.dramBytes / acc.memBandwidthGBps;
     if (ctas >= acc.sms && (acc.tensorEfficiency ?? 1) === 1 && cost.timeNs > memNs * (1 + 1e-9)) {
@@ -182,10 +225,11 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
         gap('tensor-peak', `compute-bound at the dense tensor peak (${peak.toFixed(0)} TFLOP/s at ${acc.clockMhz} MHz): no sustained-clock drop under tensor load, no efficiency below peak`),
       );
     }
-    if (w.cache !== 'cold' && weights <= acc.l2Bytes)
-      gaps.push(gap('l2-residency', `weights (${(weights / 2 ** 20).toFixed(1)} MiB) fit in L2 and may stay resident across repeats: the model streams them from DRAM every op`));
+    if (w.cache === undefined && weights <= acc.l2Bytes)
+      gaps.push(gap('l2-residency', `weights (${(weights / 2 ** 20).toFixed(1)} MiB) fit in L2 and may stay resident across repeats, but the case does not say (cache): streamed from DRAM every op`));
   }
-  const op = perOp(cost.timeNs, c, lp, gaps, 'matmul');
+  const kernelNs = kernelAtMedian(cost, c, ctx, gaps);
+  const op = perOp(kernelNs, c, lp, gaps, 'matmul');
   if (c.mode === 'eager' && op.components[0]!.ns >= cost.timeNs && !lp.hasOpDispatch('matmul'))
     gaps.push(gap('eager-dispatch', 'eager per-op host cost is host.dispatchNs (measured on a tiny elementwise op) for every op; GEMM (cuBLAS) dispatch is not distinguished'));
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost) };
@@ -193,36 +237,41 @@ function gemm(w: Of<'gemm'>, c: MeasurementCase, ctx: SimContext, lp: LaunchPara
 
 function copy(w: Of<'copy'>, c: MeasurementCase, ctx: SimContext, lp: LaunchParams): CaseSimulation {
   const b = DTYPE_BYTES[w.dtype];
-  const elements = w.op === 'device-copy' ? w.bytes! / b : w.rows! * w.width!;
-  const indexBytes = w.op === 'device-copy' ? 0 : w.rows! * w.indexBytes;
+  const gaps: Gap[] = [];
+  if (w.op === 'device-copy') {
+    // cudaMemcpy device to device: the copy engines move the bytes (read + write counted)
+    const bytes = 2 * w.bytes!;
+    const ns = lp.copyEngineGBps > 0 ? bytes / lp.copyEngineGBps : 0;
+    const op = perOp(ns, c, lp, gaps);
+    return { simulated: 0, simulatedNs: op.ns, formula: `${op.formula}; copy = 2 x bytes / copyEngineGBps`, components: op.components, gaps };
+  }
+  const elements = w.rows! * w.width!;
   const spec: KernelSpec = {
     name: c.id,
     unit: 'vector',
     dtype: w.dtype,
+    copyOp: w.op,
     // read + write every element; the row indices are read once
-    paths: [{ flopsPerRow: 0, k: 0, n: 0, weightBytes: indexBytes, bytesPerRow: 2 * b }],
+    paths: [{ flopsPerRow: 0, k: 0, n: 0, weightBytes: w.rows! * w.indexBytes, bytesPerRow: 2 * b }],
     runs: elements > 0 ? [{ rows: elements, paths: RUN_PATH, useful: 1 }] : [],
+    ...(w.cache === 'warm' ? { l2Resident: true } : {}),
   };
   const cost = ctx.accel.cost(spec);
-  const gaps: Gap[] = [];
-  if (w.op !== 'device-copy')
-    gaps.push(gap('copy-access', `${w.op} rows are costed as streamed bytes at the DRAM bandwidth (no row-granularity access, DRAM latency or L2 effects)`));
-  const hostOp: HostOp = w.op === 'gather' ? 'gather' : w.op === 'scatter' ? 'scatter' : 'other';
-  const op = perOp(cost.timeNs, c, lp, gaps, hostOp);
+  if (w.cache === undefined) gaps.push(gap('l2-residency', 'the case does not say whether the buffers stay in L2 between repeats (cache): streamed from DRAM'));
+  const hostOp: HostOp = w.op;
+  const kernelNs = kernelAtMedian(cost, c, ctx, gaps);
+  const op = perOp(kernelNs, c, lp, gaps, hostOp);
   if (c.mode === 'eager' && op.components[0]!.ns >= cost.timeNs && !lp.hasOpDispatch(hostOp))
-    gaps.push(gap('eager-dispatch', `eager per-op host cost is host.dispatchNs for every op; ${w.op === 'device-copy' ? 'copy_' : w.op === 'gather' ? 'index_select' : 'index_copy_'} dispatch is not distinguished`));
+    gaps.push(gap('eager-dispatch', `eager per-op host cost is host.dispatchNs for every op; ${w.op === 'gather' ? 'index_select' : 'index_copy_'} dispatch is not distinguished`));
   return { simulated: 0, simulatedNs: op.ns, formula: op.formula, components: op.components, gaps, kernel: summary(cost) };
 }
 
 function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimulation {
   const gaps: Gap[] = [];
-  const node = lp.graphNodeNs ?? 0;
+  if (!lp.gpu) gaps.push(gap('launch-latency', 'the accelerator has no launch + sync latency or graph nodes'));
   if (w.sync === 'none') {
-    if (c.mode === 'graph') {
-      if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
-      return { simulated: 0, simulatedNs: node, formula: 'graphNodeNs per node', components: [{ name: 'graph node', ns: node }], gaps };
-    }
-    const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
+    if (c.mode === 'graph') return { simulated: 0, simulatedNs: lp.nodeNs, formula: 'graphNodeNs per node', components: [{ name: 'graph node', ns: lp.nodeNs }], gaps };
+    const issue = lp.issueNs.other;
     return {
       simulated: 0,
       simulatedNs: issue,
@@ -233,35 +282,41 @@ function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimu
   }
   if (w.sync === 'event') gaps.push(gap('event-sync', 'event and device synchronisation are not distinguished'));
   if (w.kernels === 0) {
-    if (c.mode === 'eager') gaps.push(gap('sync-call-overhead', 'framework overhead of the synchronise call itself is not modelled (only the notification wait)'));
-    return { simulated: 0, simulatedNs: lp.notifyNs, formula: 'host notification wait (polling: half the interval)', components: [{ name: 'notify', ns: lp.notifyNs }], gaps };
-  }
-  const sync = lp.syncNs ?? lp.launchNs + lp.notifyNs;
-  if (lp.syncNs === null) gaps.push(gap('launch-latency', 'the accelerator has no launch + sync latency; priced as launch + notify'));
-  gaps.push(gap('engine-sync',
-    `the replay engine does not use syncNs: it charges a launch followed by a host wait as issue + notify = ${us((c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs) + lp.notifyNs)} (no launch-to-completion latency)`,
-  ));
-  if (c.mode === 'graph') {
-    gaps.push(gap('graph-launch', 'no graph-launch cost in the hardware format: the graph launch + sync priced as syncNs'));
+    const ns = lp.syncCallNs + lp.notifyNs;
     return {
       simulated: 0,
-      simulatedNs: sync + w.kernels * node,
-      formula: 'syncNs + nodes x graphNodeNs',
-      components: [{ name: 'launch + sync', ns: sync }, { name: `${w.kernels} graph nodes`, ns: w.kernels * node }],
+      simulatedNs: ns,
+      formula: 'sync call + notification wait (polling: half the interval)',
+      components: [{ name: 'sync call (host.syncCallNs)', ns: lp.syncCallNs }, { name: 'notify', ns: lp.notifyNs }],
       gaps,
     };
   }
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
-  // syncNs is one launch + sync; in eager mode the launch part is the eager issue instead
-  const first = c.mode === 'eager' ? issue + (sync - lp.launchNs) : sync;
+  if (c.mode === 'graph') {
+    // one graph launch, its nodes run in order on the device, then the host is notified
+    const nodes = w.kernels * lp.nodeNs;
+    const device = lp.submitNs + nodes;
+    const wait = Math.max(device, lp.syncCallNs);
+    return {
+      simulated: 0,
+      simulatedNs: lp.graphLaunchNs + wait + lp.notifyNs,
+      formula: 'graph launch + max(submission + nodes x graphNodeNs, sync call) + notify',
+      components: [
+        { name: 'graph launch', ns: lp.graphLaunchNs },
+        { name: 'submission', ns: lp.submitNs },
+        { name: `${w.kernels} graph nodes`, ns: nodes },
+        { name: 'notify', ns: lp.notifyNs },
+      ],
+      gaps,
+    };
+  }
+  // empty kernels: the host issues them all, then waits for the last
+  const issue = lp.issueNs.other;
+  const wait = waitAfterIssue(lp, 0);
   return {
     simulated: 0,
-    simulatedNs: first + (w.kernels - 1) * issue,
-    formula: c.mode === 'eager' ? 'eager issue + (syncNs - kernelLaunchNs) + (kernels - 1) x issue' : 'syncNs + (kernels - 1) x kernelLaunchNs',
-    components: [
-      { name: c.mode === 'eager' ? 'eager issue + sync latency' : 'launch + sync (syncNs)', ns: first },
-      { name: 'further launches', ns: (w.kernels - 1) * issue },
-    ],
+    simulatedNs: w.kernels * issue + wait.ns,
+    formula: 'kernels x issue + max(submission, sync call) + notify',
+    components: [{ name: `${w.kernels} x ${c.mode === 'eager' ? 'eager issue' : 'kernel launch'}`, ns: w.kernels * issue }, ...wait.components],
     gaps,
   };
 }
@@ -269,73 +324,77 @@ function launch(w: Of<'launch'>, c: MeasurementCase, lp: LaunchParams): CaseSimu
 function control(w: Of<'control'>, c: MeasurementCase, ctx: SimContext, lp: LaunchParams): CaseSimulation {
   const gaps: Gap[] = [];
   const spec = ctx.hw.spec;
-  const issue = c.mode === 'eager' ? lp.eagerIssueNs('other') : lp.launchNs;
-  const issueName = c.mode === 'eager' ? 'eager issue' : 'kernel launch';
-  const node = lp.graphNodeNs ?? 0;
   const m = w.mechanism;
+  const k = w.kernelsPerIteration;
   if ((HOST_MECHANISMS as readonly string[]).includes(m)) {
     if (c.mode === 'graph') gaps.push(gap('mode', 'a host hop inside graph mode is priced with kernel launches'));
-    const launches: Component = { name: `${w.kernelsPerIteration} x ${issueName}`, ns: w.kernelsPerIteration * issue };
-    const notify: Component = { name: 'notify', ns: lp.notifyNs };
-    const comps: Component[] = [launches, notify];
+    // the engine's host round trip: issue the gate kernel, wait for it, read the decision
+    // back, decide, then issue the rest of the iteration
+    const issue = lp.issueNs.other;
+    const comps: Component[] = [];
+    if (k > 0) comps.push({ name: `gate kernel ${c.mode === 'eager' ? 'eager issue' : 'launch'}`, ns: issue });
+    const wait = k > 0 ? waitAfterIssue(lp, 0) : { ns: lp.syncCallNs + lp.notifyNs, components: [{ name: 'sync call (host.syncCallNs)', ns: lp.syncCallNs }, { name: 'notify', ns: lp.notifyNs }] };
+    comps.push(...wait.components);
     if (m !== 'sync-only') {
-      comps.push(
-        { name: 'link latency + bytes', ns: spec.link.latencyNs + w.decisionBytes / spec.link.bandwidthGBps },
-        { name: 'host decision', ns: spec.host.decisionLatencyNs },
-      );
-      gaps.push(gap('host-mechanisms', 'memcpy pageable / pinned / async + sync and mapped memory (sync or spin) are one mechanism in the model: notify + link latency + bytes / bandwidth + decision'));
-      if (c.mode === 'cuda') gaps.push(gap('decision-latency', 'host.decisionLatencyNs (derived from PyTorch .item()) is charged even where the host decision is a C++ if/else'));
+      // a copy pays the link's latency (eager: inside the framework's readback, decisionNs);
+      // mapped memory was written over the link by the kernel itself
+      const copy = m.startsWith('memcpy') && c.mode !== 'eager' ? spec.link.latencyNs : 0;
+      comps.push({ name: copy > 0 ? 'link latency + bytes / bandwidth' : 'bytes / link bandwidth', ns: copy + w.decisionBytes / spec.link.bandwidthGBps });
+      if (m === 'memcpy-pinned' || (m === 'memcpy-async-sync' && w.hostMemory === 'pinned'))
+        gaps.push(gap('host-mechanisms', 'pageable and pinned copies are one mechanism in the model (link latency); pinned small copies measured slower'));
     }
-    gaps.push(gap('launch-latency',
-      `no launch-to-completion latency: after its last launch the host waits only the notification (syncNs = ${lp.syncNs === null ? 'n/a' : us(lp.syncNs)} measured for launch + sync is unused by the engine)`,
-    ));
-    if (c.mode === 'eager') gaps.push(gap('sync-call-overhead', 'framework overhead of the synchronising call (.item(), .cpu(), synchronize) beyond the modelled pieces is not modelled'));
+    if (lp.decisionNs > 0 && m !== 'sync-only') comps.push({ name: 'framework readback (host.decisionLatencyNs)', ns: lp.decisionNs });
+    if (k > 1) comps.push({ name: `${k - 1} more ${c.mode === 'eager' ? 'eager issue' : 'launch'}`, ns: (k - 1) * issue });
+    if (c.mode === 'eager' && w.decisionBytes > 4) gaps.push(gap('sync-call-overhead', 'a tensor readback (.cpu()) costs more than .item(): only the readback of one value is modelled'));
     const ns = comps.reduce((a, x) => a + x.ns, 0);
-    return { simulated: 0, simulatedNs: ns, formula: 'kernels x issue + notify [+ link latency + bytes / bandwidth + decision] per iteration (serialised by the host wait)', components: comps, gaps };
+    return { simulated: 0, simulatedNs: ns, formula: 'issue + wait (submission, sync call, notify) + readback + decision + further issues, per iteration', components: comps, gaps };
   }
-  const k = w.kernelsPerIteration;
   switch (m) {
     case 'fused':
     case 'two-kernels-branch':
     case 'two-kernels': {
-      if (m !== 'two-kernels') gaps.push(gap('device-branch', 'the branch itself (on the device) is free in the model; the kernels are empty'));
+      const issue = lp.issueNs.other;
+      gaps.push(gap('launch-rate', 'the E2 chain launches at 3.6-4.1 us per kernel, faster than the E0 launch interval (kernelLaunchNs)'));
       return {
         simulated: 0,
         simulatedNs: k * issue,
-        formula: c.timing === 'back-to-back' ? 'kernels x issue (empty kernels: issue-bound)' : 'kernels x issue',
-        components: [{ name: `${k} x ${issueName}`, ns: k * issue }],
+        formula: 'kernels x issue (tiny kernels: issue-bound)',
+        components: [{ name: `${k} x ${c.mode === 'eager' ? 'eager issue' : 'kernel launch'}`, ns: k * issue }],
         gaps,
       };
     }
     case 'graph':
     case 'graph-if-else': {
-      if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
-      gaps.push(gap('graph-launch', 'no graph-launch cost in the hardware format: one graph launch per iteration priced as kernelLaunchNs'));
-      if (m === 'graph-if-else') gaps.push(gap('conditional-node', 'no conditional-node (IF/ELSE) cost: the conditional node is free in the model'));
-      const device = k * node;
-      const ns = c.timing === 'back-to-back' ? Math.max(lp.launchNs, device) : lp.launchNs + device;
+      if (!lp.gpu) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
+      const cond = m === 'graph-if-else' ? lp.ifElseNs : 0;
+      const device = k * lp.nodeNs + cond;
+      const ns = c.timing === 'back-to-back' ? Math.max(lp.graphLaunchNs, device) : lp.graphLaunchNs + device;
+      const comps: Component[] = [
+        { name: 'graph launch (graphLaunchNs)', ns: lp.graphLaunchNs },
+        { name: `${k} graph nodes`, ns: k * lp.nodeNs },
+      ];
+      if (cond > 0) comps.push({ name: 'IF/ELSE node (graphIfElseNodeNs)', ns: cond });
       return {
         simulated: 0,
         simulatedNs: ns,
-        formula: c.timing === 'back-to-back' ? 'max(graph launch, nodes x graphNodeNs) per iteration' : 'graph launch + nodes x graphNodeNs',
-        components: [
-          { name: 'graph launch (kernelLaunchNs)', ns: lp.launchNs },
-          { name: `${k} graph nodes`, ns: device },
-        ],
+        formula: c.timing === 'back-to-back' ? 'max(graph launch, device nodes) per iteration' : 'graph launch + device nodes',
+        components: comps,
         gaps,
       };
     }
     case 'graph-while': {
-      if (lp.graphNodeNs === null) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
-      gaps.push(gap('conditional-node', 'no conditional-node cost: the WHILE and IF/ELSE nodes and the device-side loop iteration are free in the model'));
-      const device = k * node;
-      const launchShare = lp.launchNs / w.iterations;
+      if (!lp.gpu) gaps.push(gap('graph-node', 'the accelerator has no graph-node cost'));
+      // per iteration: the body's nodes, its IF/ELSE node and the WHILE node's relaunch
+      const nodes = k * lp.nodeNs;
+      const launchShare = lp.graphLaunchNs / w.iterations;
       return {
         simulated: 0,
-        simulatedNs: device + launchShare,
-        formula: 'nodes x graphNodeNs + one graph launch / iterations',
+        simulatedNs: nodes + lp.ifElseNs + lp.whileIterationNs + launchShare,
+        formula: 'nodes x graphNodeNs + IF/ELSE node + WHILE iteration + one graph launch / iterations',
         components: [
-          { name: `${k} graph nodes`, ns: device },
+          { name: `${k} graph nodes`, ns: nodes },
+          { name: 'IF/ELSE node', ns: lp.ifElseNs },
+          { name: 'WHILE iteration', ns: lp.whileIterationNs },
           { name: 'graph launch / iterations', ns: launchShare },
         ],
         gaps,
@@ -349,8 +408,7 @@ async function network(w: Of<'network'>, c: MeasurementCase, ctx: SimContext): P
   const rel = (p: string) => (isAbsolute(p) ? p : join(ctx.baseDir, p));
   const ref = (p: string) => (p.includes('/') || p.includes('\\') || p.endsWith('.json') ? rel(p) : p);
   const gaps: Gap[] = [];
-  if (c.mode !== 'eager') gaps.push(gap('mode', `the replay engine issues eager launches only; ${c.mode} mode is not modelled`));
-  const o: RunOptions = { network: ref(w.network), hw: ctx.hw.file ?? c.hardware, strategy: w.strategy, batch: w.batch };
+  const o: RunOptions = { network: ref(w.network), hw: ctx.hw.file ?? c.hardware, strategy: w.strategy, batch: w.batch, mode: c.mode };
   if (w.plan) o.planFile = rel(w.plan);
   let tmp: string | undefined;
   try {
@@ -378,9 +436,12 @@ async function network(w: Of<'network'>, c: MeasurementCase, ctx: SimContext): P
     const r = await runSimulation(o);
     const mt = r.metrics;
     const samples = r.config.trace.samples;
+    // timed with events around the host call: the first command's submission latency is in
+    // both events and cancels; the engine's total counts it from the first issue
+    const submit = c.timing === 'single' && w.quantity === 'total' ? issueTiming(ctx.hw.spec, ctx.accel, c.mode).submitNs : 0;
     const ns =
       w.quantity === 'total'
-        ? mt.totalTimeNs
+        ? mt.totalTimeNs - submit
         : w.quantity === 'per-sample'
           ? mt.totalTimeNs / Math.max(1, samples)
           : w.quantity === 'latency-p50'
@@ -402,7 +463,7 @@ async function network(w: Of<'network'>, c: MeasurementCase, ctx: SimContext): P
 
 /** Simulates a case; the result is in the case's unit (and in ns). */
 export async function simulateCase(c: MeasurementCase, ctx: SimContext): Promise<CaseSimulation> {
-  const lp = launchParams(ctx.hw.spec, ctx.accel);
+  const lp = launchParams(ctx.hw.spec, ctx.accel, c);
   const w = c.workload;
   let r: CaseSimulation;
   switch (w.kind) {

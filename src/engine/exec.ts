@@ -8,7 +8,7 @@
  */
 import type { HardwareSystem } from '../formats/hardware.js';
 import { DynsimError } from '../util/errors.js';
-import { eagerIssueNs, type HostOp } from '../hardware/host.js';
+import { issueTiming, type ExecutionMode, type HostOp, type IssueTiming } from '../hardware/host.js';
 import type { Layer } from '../formats/network.js';
 import type { Decision } from '../formats/trace.js';
 import type { AcceleratorModel, KernelCost, KernelSpec, RowRun } from '../hardware/types.js';
@@ -43,9 +43,7 @@ export function netShapes(net: ResolvedNetwork): NetShapes {
   return sh;
 }
 
-/** How the host issues work: eager framework ops, bare CUDA launches, or CUDA graph replay. */
-export type ExecutionMode = 'eager' | 'cuda' | 'graph';
-export const EXECUTION_MODES: readonly ExecutionMode[] = ['eager', 'cuda', 'graph'];
+export { EXECUTION_MODES, type ExecutionMode } from '../hardware/host.js';
 
 /** Sample state inside a batch. */
 export const enum RowState {
@@ -91,15 +89,20 @@ export class Machine {
   readonly total = new Tally();
   readonly byGate = new Map<string, Tally>();
   readonly byLayer = new Map<string, Tally>();
-  /** Host time to issue one kernel, by op kind: the framework's eager dispatch, a bare CUDA
-   * launch, or nothing inside a replayed graph. */
-  readonly issueNs: Record<HostOp, number>;
-  /** Graph mode: host time to launch a graph, and the device time each node adds. */
-  readonly graphLaunchNs: number;
-  readonly nodeNs: number;
+  /** Launch, graph, submission and wait costs of this system in this execution mode. */
+  readonly timing: IssueTiming;
+  /** Device busy time after which kernels run at the sustained (power-limited) clock. */
+  readonly throttleAfterNs: number;
+  private readonly throttledCosts = new WeakMap<KernelCost, KernelCost>();
+
+  /** A kernel's cost at the sustained clock (cached per cost object). */
+  throttled(c: KernelCost): KernelCost {
+    let t = this.throttledCosts.get(c);
+    if (t === undefined) this.throttledCosts.set(c, (t = { ...c, timeNs: c.throttledTimeNs, cycles: c.cycles * (c.throttledTimeNs / c.timeNs) }));
+    return t;
+  }
   /** Graph mode: a graph is running; a host synchronisation ends it. */
   segmentOpen = false;
-  readonly notifyNs: number;
   /** One tag (and tally) per kernel scope, built once: the hot path never builds keys. */
   readonly tags: NetTags;
   /** Records slices for a timeline, when the run asked for one. */
@@ -170,11 +173,8 @@ export class Machine {
         path: 'accelerator.kind',
         message: `graph mode replays CUDA graphs and needs a gpu-simt accelerator, got ${acc.kind}`,
       });
-    const issue = (op: HostOp) => (mode === 'eager' ? eagerIssueNs(hw.host, accel.launchNs, op) : mode === 'cuda' ? accel.launchNs : 0);
-    this.issueNs = { matmul: issue('matmul'), gather: issue('gather'), scatter: issue('scatter'), other: issue('other') };
-    this.graphLaunchNs = mode === 'graph' ? accel.launchNs : 0;
-    this.nodeNs = mode === 'graph' && acc.kind === 'gpu-simt' ? acc.graphNodeNs : 0;
-    this.notifyNs = hw.host.notify === 'polling' ? hw.host.pollIntervalNs / 2 : hw.host.interruptLatencyNs;
+    this.timing = issueTiming(hw, accel, mode);
+    this.throttleAfterNs = acc.kind === 'gpu-simt' && acc.sustainedClockMhz !== undefined ? acc.throttleAfterNs : Infinity;
     this.tags = buildTags(net, controller);
     this.spatial = acc.kind === 'spatial-array';
     this.residentCapacity = acc.kind === 'spatial-array' ? acc.residentConfigs : 0;
@@ -218,8 +218,10 @@ export interface TapeEntry {
   /** Host time to issue it (Machine.issueNs of its op). */
   readonly issueNs: number;
   readonly useful: UsefulFlops | undefined;
-  /** Its additions to the tag's tally, for a kernel without `useful`. */
+  /** Its additions to the tag's tally, for a kernel without `useful`, at the normal and (made
+   * when first needed) at the sustained clock. */
   readonly prepared: PreparedKernel | undefined;
+  preparedThrottled: PreparedKernel | undefined;
 }
 
 /** Where a kernel's costs are counted: its category, layer and gate, with the scope's tally. */
@@ -247,6 +249,8 @@ export interface NetTags {
   expert: KernelTag[][];
   /** [gate index]: gather/scatter copies of regrouping strategies. */
   copy: KernelTag[];
+  /** [gate index]: the select (blend) kernel of masking. */
+  blend: KernelTag[];
   /** [gate index]: control transfers and the accelerator's wait on the host. */
   control: Tally[];
   gateIds: string[];
@@ -268,6 +272,7 @@ function buildTags(net: ResolvedNetwork, controller: readonly (ResolvedGate | un
     head: [],
     expert: [],
     copy: [],
+    blend: [],
     control: [],
     gateIds: net.gates.map((g) => g.gate.id),
     gateIndex: new Map(net.gates.map((g, i) => [g.gate.id, i])),
@@ -282,6 +287,7 @@ function buildTags(net: ResolvedNetwork, controller: readonly (ResolvedGate | un
     tags.expert[gi] =
       gate.kind === 'moe' ? gate.expert.map((l, k) => mk('compute', `E${gi}:${k}`, `${gate.id}/${l.name}`, gate.id, l.kind)) : [];
     tags.copy[gi] = mk('regroup', `C${gi}`, undefined, gate.id);
+    tags.blend[gi] = mk('blend', `B${gi}`, undefined, gate.id);
     tags.control[gi] = new Tally();
   });
   return tags;
@@ -401,16 +407,24 @@ export class Exec {
   /** Places the kernels of a tape recorded on a batch of the same size: what `place` does,
    * without the recording branches (no timeline while replaying). */
   replay(tape: readonly TapeEntry[]): void {
+    const m = this.m;
     for (let k = 0; k < tape.length; k++) {
       const e = tape[k]!;
-      this.advanceBy(e.cost.timeNs, e.issueNs, e.tag);
-      if (e.prepared !== undefined) e.tag.tally.addPrepared(e.prepared);
-      else e.tag.tally.addKernel(e.cost, e.tag.category, e.useful!(this));
+      // as in place: past the busy-time onset, the sustained clock's cost
+      const slow = m.accelBusyNs >= m.throttleAfterNs && e.cost.throttledTimeNs !== e.cost.timeNs;
+      const c = slow ? m.throttled(e.cost) : e.cost;
+      this.advanceBy(c.timeNs, e.issueNs, e.tag);
+      if (e.useful !== undefined) e.tag.tally.addKernel(c, e.tag.category, e.useful(this));
+      else if (slow) e.tag.tally.addPrepared((e.preparedThrottled ??= new PreparedKernel(c, e.tag.category)));
+      else e.tag.tally.addPrepared(e.prepared!);
     }
   }
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
-    this.tape?.push({ cost, tag, issueNs: this.m.issueNs[op], useful, prepared: useful ? undefined : new PreparedKernel(cost, tag.category) });
+    const m = this.m;
+    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], useful, prepared: useful ? undefined : new PreparedKernel(cost, tag.category), preparedThrottled: undefined });
+    // once the device has been busy long enough, it runs at its power-limited sustained clock
+    if (m.accelBusyNs >= m.throttleAfterNs && cost.throttledTimeNs !== cost.timeNs) cost = m.throttled(cost);
     const start = this.advance(cost.timeNs, tag, op);
     if (this.m.recorder?.recording)
       this.m.recorder.add({
@@ -429,19 +443,22 @@ export class Exec {
   /** The host issues a command; the accelerator runs it for `durationNs` in order. Returns
    * when it started. */
   private advance(durationNs: number, tag: KernelTag, op: HostOp): number {
-    return this.advanceBy(durationNs, this.m.issueNs[op], tag);
+    return this.advanceBy(durationNs, this.m.timing.issueNs[op], tag);
   }
 
   private advanceBy(durationNs: number, issue: number, tag: KernelTag): number {
     const m = this.m;
+    const t = m.timing;
     if (m.mode === 'graph' && !m.segmentOpen) {
-      m.hostT += m.graphLaunchNs;
-      m.hostBusyNs += m.graphLaunchNs;
+      m.hostT += t.graphLaunchNs;
+      m.hostBusyNs += t.graphLaunchNs;
       m.segmentOpen = true;
     }
     m.hostT += issue;
     m.hostBusyNs += issue;
-    const start = Math.max(m.accelT, m.hostT) + m.nodeNs;
+    // the command reaches the device submitNs after the launch call
+    const ready = m.hostT + t.submitNs;
+    const start = Math.max(m.accelT, ready) + t.nodeNs;
     this.firstStartNs ??= start;
     const gap = start - m.accelT;
     if (gap > 0) {
@@ -466,8 +483,12 @@ export class Exec {
     m.segmentOpen = false; // the host must launch the rest of the work anew
     m.syncGate = gate;
     m.transferStart = Math.max(m.hostT, m.accelT);
-    m.hostT = m.transferStart + m.notifyNs;
-    m.recorder?.add({ track: 'host', name: `notify:${gate}`, category: 'notify', startNs: m.transferStart, durNs: m.notifyNs, gate });
+    // the wait ends when the host is notified, and no earlier than the synchronising call's
+    // own cost (eager frameworks)
+    const t = m.timing;
+    const end = Math.max(m.accelT, m.hostT + t.syncCallNs) + t.notifyNs;
+    m.recorder?.add({ track: 'host', name: `notify:${gate}`, category: 'notify', startNs: m.transferStart, durNs: end - m.transferStart, gate });
+    m.hostT = end;
   }
 
   /** Moves `bytes` device -> host over the link; the host waits for it. */
@@ -487,9 +508,10 @@ export class Exec {
   decide(gate: string): void {
     this.tapeUnusable = true;
     const m = this.m;
-    m.recorder?.add({ track: 'host', name: `decide:${gate}`, category: 'decision', startNs: m.hostT, durNs: m.hw.host.decisionLatencyNs, gate });
-    m.hostT += m.hw.host.decisionLatencyNs;
-    m.hostBusyNs += m.hw.host.decisionLatencyNs;
+    const d = m.timing.decisionNs;
+    m.recorder?.add({ track: 'host', name: `decide:${gate}`, category: 'decision', startNs: m.hostT, durNs: d, gate });
+    m.hostT += d;
+    m.hostBusyNs += d;
     const roundTrip = m.hostT - m.transferStart;
     m.tags.control[m.tags.gateIndex.get(gate)!]!.addControl(roundTrip);
   }

@@ -141,17 +141,20 @@ export const IDLE: readonly number[] = Object.freeze([]);
 
 /** A kernel over one path with the given runs. */
 export function kernelOf(name: string, shape: LayerShape, runs: RowRun[], paths?: PathWork[], nested?: boolean): KernelSpec {
-  return { name, unit: shape.unit, dtype: shape.dtype, paths: paths ?? [shape.full], runs, nestedPaths: nested };
+  return { name, unit: shape.unit, dtype: shape.dtype, paths: paths ?? [shape.full], runs, nestedPaths: nested, chained: true };
 }
 
 /** Memory-only kernel moving `elements` elements (read + write): gather, scatter, combine. */
-export function copyKernel(name: string, elements: number, dtype: Dtype): KernelSpec {
+export function copyKernel(name: string, elements: number, dtype: Dtype, copyOp?: 'gather' | 'scatter' | 'select', operands = 1): KernelSpec {
   const b = DTYPE_BYTES[dtype];
   return {
     name,
     unit: 'vector',
     dtype,
-    paths: [{ flopsPerRow: 0, k: 0, n: 0, weightBytes: 0, bytesPerRow: 2 * b }],
+    ...(copyOp ? { copyOp } : {}),
+    chained: true,
+    // each element: `operands` reads and one write
+    paths: [{ flopsPerRow: 0, k: 0, n: 0, weightBytes: 0, bytesPerRow: (operands + 1) * b }],
     runs: elements > 0 ? [{ rows: elements, paths: RUN_PATH, useful: 1 }] : [],
   };
 }

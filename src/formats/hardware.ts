@@ -16,7 +16,9 @@ export const HostCpu = z
     name: z.string().optional(),
     cores: count('CPU cores available to the runtime (decisions can run in parallel on them).'),
     clockGhz: pos('Core clock (GHz).'),
-    decisionLatencyNs: nonneg('Time for the host to evaluate one gate decision for a batch (ns).'),
+    decisionLatencyNs: nonneg(
+      "Eager mode: host time to turn a gate's device-resident decision for a batch into a host value and branch on it, beyond the wait for the device (the framework's readback, e.g. PyTorch .item()); a CUDA program (cuda / graph mode) branches on the copied word at no modelled cost (ns).",
+    ),
     dispatchNs: nonneg(
       'Framework dispatch cost per operator launched from the host in eager mode (ns).',
     ),
@@ -36,6 +38,9 @@ export const HostCpu = z
       1000,
     ),
     interruptLatencyNs: nonneg('Interrupt delivery + wake-up latency (ns).').default(5000),
+    syncCallNs: nonneg(
+      "Eager mode: the framework's own cost of a synchronising call (torch.cuda.synchronize, .item(), .cpu()) on the host before it waits for the device; the wait ends no earlier than this plus the notification (ns).",
+    ).default(0),
   })
   .describe('Host CPU: makes host-side gate decisions and dispatches work to the accelerator.');
 export type HostCpu = z.infer<typeof HostCpu>;
@@ -88,15 +93,65 @@ export const GpuSimt = z
     emptyWarpCycles: nonneg(
       'SM cycles a launched warp (vector kernels) or CTA (tensor kernels) costs when none of its lanes has work: it is scheduled, finds nothing and exits.',
     ).default(0),
-    memBandwidthGBps: pos('Sustained device-memory bandwidth (GB/s).'),
+    schedulersPerSm: count('Warp schedulers (SM sub-partitions) per SM; a warp stays on one.').default(4),
+    icache: z
+      .strictObject({
+        l1Bytes: count('SM-wide L1 instruction cache (bytes).'),
+        lineBytes: count('Instruction cache line (bytes).').default(128),
+        fetchLatencyCycles: nonneg('SM cycles to fetch one instruction line from L2 when the L1 instruction cache is overflowed (lines of one stream are fetched one after another).'),
+        interleavePenalty: nonneg('Issue slow-down (fraction) of a warp scheduler whose resident warps run several path bodies at once.'),
+      })
+      .optional()
+      .describe('Instruction-cache effects of lane-mapped kernels that state their code size; absent: none.'),
+    pathEntryInstr: nonneg(
+      'Warp instructions a lane-mapped (vector) kernel with more than one compiled path issues per path a warp enters: the dispatch (compare/branch tree, jump table) and the reconvergence around the path body. Charged once per distinct path per warp, so a warp with k paths pays it k times.',
+    ).default(0),
+    loopControlInstr: nonneg(
+      'Warp instructions of one iteration of a counted loop beyond its body (counter update, compare, branch); charged per loop trip where a kernel states its trip count (PathWork.loopTrips).',
+    ).default(0),
+    kernelTailNs: nonneg(
+      'Device time every non-empty kernel adds beyond its blocks\' work: CTA rasterisation ramp, the first dependent memory accesses, the last wave\'s drain and completion. Kernels of one stream run one after another, so it is never hidden (ns).',
+    ).default(0),
+    copyInstrPerElement: z
+      .strictObject({
+        gather: nonneg('Row gather (index_select).').optional(),
+        scatter: nonneg('Row scatter (index_copy_).').optional(),
+        select: nonneg('Masked select merging two tensors by a broadcast mask (torch.where), the mask strategy\'s blend.').optional(),
+      })
+      .optional()
+      .describe(
+        'Warp instructions per element (per lane) that the framework\'s row gather / scatter kernels issue: index arithmetic of an element-wise kernel bounds it by issue rather than by memory when large.',
+      ),
+    sustainedClockMhz: pos(
+      'SM clock the device settles to under sustained load at its power limit (MHz); compute-bound kernels slow down by clockMhz / sustainedClockMhz once the device has been busy for throttleAfterNs. Absent: no throttling.',
+    ).optional(),
+    throttleAfterNs: nonneg('Accumulated device busy time after which the clock drops to sustainedClockMhz (ns).').default(0),
+    ctaOverheadCycles: nonneg(
+      "SM cycles a tensor-core CTA (one output tile) spends besides its K loop: the prologue filling its operand pipeline and the epilogue storing the tile.",
+    ).default(0),
+    memBandwidthGBps: pos('Sustained device-memory bandwidth of kernels (GB/s).'),
+    copyEngineGBps: pos('Device-to-device cudaMemcpy bandwidth through the copy engines, read + write counted (GB/s); absent: memBandwidthGBps.').optional(),
     l2Bytes: count('L2 cache capacity (bytes).'),
     l2BandwidthGBps: pos('L2 bandwidth (GB/s).'),
     kernelLaunchNs: nonneg('Back-to-back kernel launch interval (ns).'),
     syncNs: nonneg('Launch + device synchronise round trip (ns).'),
     graphNodeNs: nonneg('Per-node cost of a replayed CUDA graph (ns).'),
+    graphLaunchNs: nonneg('Host time to launch one captured CUDA graph (cudaGraphLaunch) (ns); absent: kernelLaunchNs.').optional(),
+    graphIfElseNodeNs: nonneg(
+      'Device time of a CUDA-graph IF/ELSE conditional node: evaluating its handle and launching the chosen body graph from the device (ns).',
+    ).default(0),
+    graphWhileIterationNs: nonneg(
+      'Device time of one iteration of a CUDA-graph WHILE conditional node beyond its body: re-evaluating the handle and relaunching the body from the device (ns).',
+    ).default(0),
     gemmTile: z
       .strictObject({ m: count('Tile rows.'), n: count('Tile columns.'), k: count('K step.') })
       .describe('Thread-block tile of the GEMM kernels.'),
+    gemmTileAlternatives: z
+      .array(z.strictObject({ m: count('Tile rows.'), n: count('Tile columns.'), k: count('K step.') }))
+      .optional()
+      .describe(
+        'Further tiles the GEMM library has: a single-path tensor kernel runs with whichever of gemmTile and these is fastest for its shape (a tuned library\'s heuristic); divergent (multi-path) kernels keep gemmTile.',
+      ),
     energy: GpuEnergy,
   })
   .describe('GPU with SIMT lanes: SMs, warps, tensor/vector throughput, memory, launch costs.');

@@ -163,6 +163,10 @@ export const CopyWorkload = z
     dtype: Dtype.default('fp16'),
     indexBytes: nonneg('Bytes per row index read (int64 = 8).').default(8),
     indices: IndexRef.optional(),
+    cache: z
+      .enum(['cold', 'warm'])
+      .optional()
+      .describe('cold: buffers rotate so they are not L2-resident between repeats; warm: the same buffers every repeat.'),
   })
   .describe('Memory-bound copies: gather (index_select) / scatter (index_copy_) of rows x width, or a device-to-device copy.')
   .superRefine((w, ctx) => {
@@ -269,6 +273,8 @@ export const Measured = z
       .enum(['launch', 'node', 'op', 'kernel', 'iteration', 'call', 'run', 'sample'])
       .optional()
       .describe('What one measured time covers.'),
+    warmup: z.number().int().min(0).optional().describe('Untimed samples run before the timed ones (same work each).'),
+    opsPerSample: count('Units (ops, iterations) run back to back in one timing sample; the time is per unit.').optional(),
   })
   .describe('Measured statistics in `unit`.')
   .superRefine((m, ctx) => {

@@ -23,6 +23,9 @@ export interface PathWork {
   weightBytes: number;
   /** Activation bytes read and written per row. */
   bytesPerRow: number;
+  /** Vector kernels: trips of a counted loop around the path body per row, each costing the
+   * accelerator's loop-control instructions (absent: the body is straight-line code). */
+  loopTrips?: number;
 }
 
 /** Consecutive rows that take the same set of paths. */
@@ -45,12 +48,29 @@ export interface KernelSpec {
    * tile that mixes them runs only the largest instead of each in turn. */
   nestedPaths?: boolean;
   runs: readonly RowRun[];
+  /** Memory-only kernels: which framework op this is (its per-element issue cost may differ:
+   * an element-wise index_copy_ scatter or broadcast torch.where select vs a vectorised
+   * index_select gather). */
+  copyOp?: 'gather' | 'scatter' | 'select';
+  /** The kernel repeats on the same buffers and its operands stay in the last-level cache
+   * between repeats (when they fit): they are served at the cache's bandwidth. */
+  l2Resident?: boolean;
+  /** The kernel is one link of a chain over the same batch: its activations were just written
+   * by the kernel before it and are read by the one after, so when they fit in the last-level
+   * cache they move through it instead of DRAM (weights still stream). */
+  chained?: boolean;
+  /** Lane-mapped kernels: machine code of one path body and the threads per block, where the
+   * instruction cache matters (large bodies). */
+  code?: { pathBytes: number; blockThreads: number };
 }
 
 export interface KernelCost {
   /** Accelerator cycles of the kernel (excluding launch). */
   cycles: number;
   timeNs: number;
+  /** Time of the same kernel once the device has throttled to its sustained clock (equal to
+   * timeNs where the accelerator does not throttle or the kernel is memory-bound). */
+  throttledTimeNs: number;
   /** FLOP slots of the issued instructions (lanes x work, idle lanes included). */
   issuedSlotFlops: number;
   /** FLOPs computed by active lanes / rows. */

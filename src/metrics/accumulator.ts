@@ -4,7 +4,7 @@
  */
 import type { KernelCost } from '../hardware/types.js';
 
-export type KernelCategory = 'compute' | 'decider' | 'head' | 'regroup';
+export type KernelCategory = 'compute' | 'decider' | 'head' | 'regroup' | 'blend';
 
 export class Tally {
   kernels = 0;
@@ -31,7 +31,8 @@ export class Tally {
   reconfigurations = 0;
   reconfigurationNs = 0;
 
-  /** Adds a kernel; `usefulFlops` replaces the cost's own (a masked kernel's useful work
+  /** Adds a kernel (addPrepared and PreparedKernel mirror this: change them together);
+   * `usefulFlops` replaces the cost's own (a masked kernel's useful work
    * depends on the batch while the rest of its cost does not). */
   addKernel(c: KernelCost, category: KernelCategory, usefulFlops = c.usefulFlops): void {
     this.kernels++;
@@ -49,6 +50,11 @@ export class Tally {
       this.regroupNs += c.timeNs;
       return;
     }
+    // the select that merges masked results with the bypass exists only because of masking
+    if (category === 'blend') {
+      this.maskedWasteNs += c.timeNs;
+      return;
+    }
     // split the kernel's time by its issued slots: discarded results, idle diverged lanes,
     // and the rest (useful work, including the tile padding it needs)
     const masked = c.issuedSlotFlops > 0 ? (c.activeFlops - usefulFlops) / c.issuedSlotFlops : 0;
@@ -58,7 +64,7 @@ export class Tally {
     this.usefulComputeNs += c.timeNs * (1 - masked - div);
   }
 
-  /** Adds a kernel prepared by prepareKernel: the same sums as addKernel, with the products
+  /** Adds a kernel prepared by PreparedKernel: the same sums as addKernel, with the products
    * and ratios done once (a replayed batch adds the same kernels over and over). */
   addPrepared(p: PreparedKernel): void {
     this.kernels++;
@@ -72,8 +78,12 @@ export class Tally {
     this.divergentUnits += p.divergentUnits;
     this.dramBytes += p.dramBytes;
     this.energyPj += p.energyPj;
-    if (p.regroup) {
+    if (p.category === 'regroup') {
       this.regroupNs += p.timeNs;
+      return;
+    }
+    if (p.category === 'blend') {
+      this.maskedWasteNs += p.timeNs;
       return;
     }
     this.maskedWasteNs += p.maskedWasteNs;
@@ -127,7 +137,7 @@ export class PreparedKernel {
   readonly divergentUnits: number;
   readonly dramBytes: number;
   readonly energyPj: number;
-  readonly regroup: boolean;
+  readonly category: KernelCategory;
   readonly maskedWasteNs: number;
   readonly divergenceNs: number;
   readonly usefulComputeNs: number;
@@ -143,7 +153,7 @@ export class PreparedKernel {
     this.divergentUnits = c.divergentUnits;
     this.dramBytes = c.dramBytes;
     this.energyPj = c.energyPj;
-    this.regroup = category === 'regroup';
+    this.category = category;
     const masked = c.issuedSlotFlops > 0 ? (c.activeFlops - c.usefulFlops) / c.issuedSlotFlops : 0;
     const div = c.issuedSlotFlops > 0 ? c.divergentSlotFlops / c.issuedSlotFlops : 0;
     this.maskedWasteNs = c.timeNs * masked;

@@ -80,7 +80,7 @@ function runRegrouped(
 
 function copy(x: Exec, g: ResolvedGate, what: 'gather' | 'scatter', elements: number, layerIdx?: number): void {
   const dtype = layerIdx === undefined ? x.net.spec.dtype : (x.net.spec.layers[layerIdx]!.dtype ?? x.net.spec.dtype);
-  x.kernel(copyKernel(`${what}:${g.gate.id}`, elements, dtype), x.m.tags.copy[g.index]!);
+  x.kernel(copyKernel(`${what}:${g.gate.id}`, elements, dtype, what), x.m.tags.copy[g.index]!);
 }
 
 export function regroupGatedLayer(

@@ -17,6 +17,14 @@
  * larger of compute and memory time (a roofline per kernel, as in the SCALE-Sim/Timeloop
  * split of compute and memory).
  *
+ * Instruction issue (vector kernels): a warp on a path issues flopsPerRow / 2 FMAs, plus
+ * `loopControlInstr` per loop trip and, in a kernel with several compiled paths, `pathEntryInstr`
+ * per path it enters (E1 on the H100: k paths per warp cost k x (body + entry), the entry
+ * measured from the slope over k).
+ *
+ * CTA overhead: a tensor CTA costs its K loop plus `ctaOverheadCycles` of prologue and epilogue
+ * (H100 G0: equal-FLOP GEMMs are slower with short K, i.e. more, shorter CTAs).
+ *
  * Sustained tensor rate: tensor kernels run at `tensorEfficiency` x the dense tensor peak
  * (the share a well-tuned GEMM sustains on the device; 1 = peak).
  *
@@ -30,13 +38,27 @@
  */
 import type { GpuSimt } from '../../formats/hardware.js';
 import type { AcceleratorModel, KernelCost, KernelSpec } from '../types.js';
+import { icacheEffect } from './icache.js';
 
 export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
   const clockGhz = spec.clockMhz / 1000;
   const dramBytesPerCycle = spec.memBandwidthGBps / clockGhz;
-  const tile = spec.gemmTile;
+  const l2BytesPerCycle = spec.l2BandwidthGBps / clockGhz;
+  type Tile = GpuSimt['gemmTile'];
+  // a tuned GEMM library picks, per shape, the fastest of the tile configurations it has
+  const tiles: Tile[] = [spec.gemmTile, ...(spec.gemmTileAlternatives ?? [])];
 
   function cost(kernel: KernelSpec): KernelCost {
+    if (kernel.unit !== 'tensor' || kernel.paths.length !== 1 || tiles.length === 1) return costWith(kernel, spec.gemmTile);
+    let best: KernelCost | null = null;
+    for (const t of tiles) {
+      const c = costWith(kernel, t);
+      if (best === null || c.timeNs < best.timeNs) best = c;
+    }
+    return best!;
+  }
+
+  function costWith(kernel: KernelSpec, tile: Tile): KernelCost {
     const tensor = kernel.unit === 'tensor';
     const g = tensor ? tile.m : spec.warpSize;
     const rate = tensor
@@ -44,12 +66,22 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       : spec.vectorFlopsPerCyclePerSm;
     const paths = kernel.paths;
     const nested = kernel.nestedPaths === true;
+    // vector kernels issue warp instructions: one FMA per 2 FLOPs of a lane, plus the loop
+    // control of a counted loop and, where the kernel branches between compiled paths, the
+    // dispatch and reconvergence around each path a warp enters. A non-FMA instruction takes
+    // an issue slot like an FMA: rate / 2 lane-instructions per SM cycle.
+    const entryInstr = !tensor && paths.length > 1 ? (spec.pathEntryInstr ?? 0) : 0;
+    const copyInstr = kernel.copyOp ? (spec.copyInstrPerElement?.[kernel.copyOp] ?? 0) : 0;
+    const instrPerLane = (p: (typeof paths)[number]) =>
+      p.flopsPerRow / 2 + (p.loopTrips ?? 0) * (spec.loopControlInstr ?? 0) + (p.flopsPerRow > 0 ? entryInstr : 0) + copyInstr;
+    // a tensor CTA pays a fixed prologue (filling its operand pipeline) and epilogue (storing its
+    // output tile) besides its K loop
+    const ctaOverhead = tensor ? (spec.ctaOverheadCycles ?? 0) : 0;
+    const ctaCycles = (p: (typeof paths)[number]) => (2 * g * tile.n * p.k) / rate + ctaOverhead;
     // cycles and issued FLOP slots of one full unit on each path
-    const unitCycles = paths.map((p) =>
-      tensor ? (Math.ceil(p.n / tile.n) * 2 * g * tile.n * p.k) / rate : (g * p.flopsPerRow) / rate,
-    );
+    const unitCycles = paths.map((p) => (tensor ? Math.ceil(p.n / tile.n) * ctaCycles(p) : (g * 2 * instrPerLane(p)) / rate));
     // scheduling quantum: one CTA (a row tile x one column tile) or one warp
-    const unitQuantum = paths.map((p, i) => (tensor ? (2 * g * tile.n * p.k) / rate : unitCycles[i]!));
+    const unitQuantum = paths.map((p, i) => (tensor ? ctaCycles(p) : unitCycles[i]!));
     const unitSlots = paths.map((p) => g * p.flopsPerRow);
     const used = new Uint8Array(paths.length);
 
@@ -166,19 +198,39 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     }
     closeUnit();
 
+    // instruction cache (lane-mapped kernels that state their code size)
+    if (kernel.code && !tensor) {
+      let instrPerPass = 0;
+      for (let p = 0; p < paths.length; p++) if (used[p]) instrPerPass = Math.max(instrPerPass, instrPerLane(paths[p]!));
+      const ic = icacheEffect(kernel, spec, instrPerPass);
+      sumCycles *= ic.factor;
+      maxCycles *= ic.factor;
+    }
+
     let weightBytes = 0;
     for (let p = 0; p < paths.length; p++) if (used[p]) weightBytes += paths[p]!.weightBytes;
     // launched warps / CTAs without work still cost their scheduling and exit (E1 compact_sorted
     // vs compact_grid on the H100: the extra empty warps of the sorted layout cost linearly)
     // they fill the SM time the last wave leaves idle before they lengthen the kernel
     const emptyCycles = emptyUnits * spec.emptyWarpCycles * (tensor ? Math.ceil((paths[0]?.n ?? 0) / tile.n) || 1 : 1);
-    // roofline of the kernel for a CTA quantum q and extra DRAM traffic
-    const roofline = (q: number, extraBytes: number) => {
-      const bytes = weightBytes + actBytes + extraBytes;
-      const waves = q > 0 ? Math.max(q, Math.ceil(sumCycles / (spec.sms * q) - 1e-9) * q) : 0;
-      const slack = waves * spec.sms - sumCycles;
+    // operands that stay in L2 between repeats (the caller says so; they must fit) are served
+    // at the L2 bandwidth, the rest streams from DRAM
+    const operandBytes = weightBytes + actBytes;
+    const resident = kernel.l2Resident === true && operandBytes <= spec.l2Bytes;
+    // activations handed from kernel to kernel stay in L2 when they fit
+    const chainedAct = !resident && kernel.chained === true && actBytes <= spec.l2Bytes ? actBytes : 0;
+    // roofline of the kernel for a CTA quantum q and extra traffic through L2 (split-K partials,
+    // written and read back at once: L2 when they fit, else DRAM)
+    const roofline = (q: number, partialBytes: number, extraCycles = 0) => {
+      const partialsInL2 = partialBytes <= spec.l2Bytes;
+      const dram = (resident ? 0 : operandBytes - chainedAct) + (partialsInL2 ? 0 : partialBytes);
+      const l2 = (resident ? operandBytes : chainedAct) + (partialsInL2 ? partialBytes : 0);
+      const total = sumCycles + extraCycles;
+      const waves = q > 0 ? Math.max(q, Math.ceil(total / (spec.sms * q) - 1e-9) * q) : 0;
+      const slack = waves * spec.sms - total;
       const compute = waves + Math.max(0, emptyCycles - slack) / spec.sms;
-      return { bytes, cycles: Math.max(compute, bytes / dramBytesPerCycle) };
+      const memory = dram / dramBytesPerCycle + l2 / l2BytesPerCycle;
+      return { bytes: dram, l2, compute, memory, cycles: Math.max(compute, memory) };
     };
     let best = roofline(maxCycles, 0);
     // split-K (single-path tensor kernels only): fill idle SMs by splitting the K reduction,
@@ -190,18 +242,26 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       if (splits > 1) {
         let rowsM = 0;
         for (const run of kernel.runs) if (run.rows > 0 && run.paths.length > 0) rowsM += run.rows;
-        // each CTA runs K / splits (the total work, sumCycles, is unchanged); fp32 partials are
-        // written and read back by the reduction
-        const split = roofline(maxCycles / splits, 2 * splits * rowsM * p.n * 4);
+        // each CTA runs K / splits plus its own prologue / epilogue; fp32 partials are written
+        // and read back by the reduction (through L2 when they fit)
+        const loop = maxCycles - ctaOverhead;
+        const split = roofline(loop / splits + ctaOverhead, 2 * splits * rowsM * p.n * 4, (splits - 1) * ctas * ctaOverhead);
         if (split.cycles < best.cycles) best = split;
       }
     }
     const dramBytes = best.bytes;
-    const cycles = best.cycles;
+    // every kernel with work pays its ramp / drain (kernelTailNs)
+    const hasWork = units > 0 || emptyUnits > 0 || dramBytes > 0;
+    const tailCycles = hasWork ? (spec.kernelTailNs ?? 0) * clockGhz : 0;
+    const cycles = best.cycles + tailCycles;
+    // at the power limit the SM clock drops: compute cycles stretch, memory time does not
+    const slow = spec.sustainedClockMhz !== undefined ? spec.clockMhz / spec.sustainedClockMhz : 1;
+    const throttledCycles = Math.max(best.compute * slow, best.memory) + tailCycles;
     const flopPj = tensor ? spec.energy.tensorFlopPj : spec.energy.vectorFlopPj;
     return {
       cycles,
       timeNs: cycles / clockGhz,
+      throttledTimeNs: throttledCycles / clockGhz,
       issuedSlotFlops: issued,
       activeFlops: active,
       usefulFlops: useful,
@@ -209,7 +269,7 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       units,
       divergentUnits,
       dramBytes,
-      energyPj: active * flopPj + dramBytes * spec.energy.dramBytePj,
+      energyPj: active * flopPj + dramBytes * spec.energy.dramBytePj + best.l2 * spec.energy.l2BytePj,
     };
   }
 

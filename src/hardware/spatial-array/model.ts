@@ -322,6 +322,7 @@ export function createSpatialArray(spec: SpatialArray): AcceleratorModel {
     return {
       cycles,
       timeNs: cycles / clockGhz,
+      throttledTimeNs: cycles / clockGhz, // no power-limit model for arrays
       issuedSlotFlops: issued,
       activeFlops: active,
       usefulFlops,
