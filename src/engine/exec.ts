@@ -222,6 +222,8 @@ export interface TapeEntry {
    * when first needed) at the sustained clock. */
   readonly prepared: PreparedKernel | undefined;
   preparedThrottled: PreparedKernel | undefined;
+  /** The cost at the sustained clock (Machine.throttled), once needed. */
+  costThrottled: KernelCost | undefined;
 }
 
 /** Where a kernel's costs are counted: its category, layer and gate, with the scope's tally. */
@@ -410,9 +412,9 @@ export class Exec {
     const m = this.m;
     for (let k = 0; k < tape.length; k++) {
       const e = tape[k]!;
-      // as in place: past the busy-time onset, the sustained clock's cost
+      // as in place: past the busy-time onset, the sustained clock's cost (kept on the entry)
       const slow = m.accelBusyNs >= m.throttleAfterNs && e.cost.throttledTimeNs !== e.cost.timeNs;
-      const c = slow ? m.throttled(e.cost) : e.cost;
+      const c = slow ? (e.costThrottled ??= m.throttled(e.cost)) : e.cost;
       this.advanceBy(c.timeNs, e.issueNs, e.tag);
       if (e.useful !== undefined) e.tag.tally.addKernel(c, e.tag.category, e.useful(this));
       else if (slow) e.tag.tally.addPrepared((e.preparedThrottled ??= new PreparedKernel(c, e.tag.category)));
@@ -422,7 +424,7 @@ export class Exec {
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
     const m = this.m;
-    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], useful, prepared: useful ? undefined : new PreparedKernel(cost, tag.category), preparedThrottled: undefined });
+    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], useful, prepared: useful ? undefined : new PreparedKernel(cost, tag.category), preparedThrottled: undefined, costThrottled: undefined });
     // once the device has been busy long enough, it runs at its power-limited sustained clock
     if (m.accelBusyNs >= m.throttleAfterNs && cost.throttledTimeNs !== cost.timeNs) cost = m.throttled(cost);
     const start = this.advance(cost.timeNs, tag, op);
