@@ -13,7 +13,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 // default: sample-level gates (skipnet, 7 decisions per sample) up to 1e7 samples; token-level
-// gates (dynamicvit, 588 decisions per sample) up to 1e6 samples (1e7 would take ~25 minutes)
+// gates (dynamicvit, 588 decisions per sample) up to 1e6 samples (1e7: ~3 minutes plus generating a 1.7 GB trace)
 const sizesFor = (network) =>
   opt('sizes', network === 'dynamicvit' ? '1e5,1e6' : '1e5,1e6,1e7').split(',').map(Number);
 const networks = opt('network', 'skipnet-resnet18,dynamicvit').split(',');
