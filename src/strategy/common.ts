@@ -159,7 +159,11 @@ export function aliveShare(x: Exec, g: ResolvedGate, layerIdx: number, step: num
     if (cached !== undefined) return cached;
   }
   let share = 0;
-  for (const slot of x.slots) if (slot.state === RowState.Alive) share += neededShare(x, g, layerIdx, slot, step);
+  if (kind === 'skip') {
+    // neededShare of a skip gate, inlined (the masking hot path): 0 or 1 each, an exact sum
+    const id = g.gate.id;
+    for (const slot of x.slots) if (slot.state === RowState.Alive && slot.d[id] !== 1) share++;
+  } else for (const slot of x.slots) if (slot.state === RowState.Alive) share += neededShare(x, g, layerIdx, slot, step);
   if (key >= 0) x.shareCache.set(key, share);
   return share;
 }
