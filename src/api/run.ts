@@ -9,7 +9,6 @@ import { validateWith } from '../formats/validate.js';
 import { Plan, checkPlanAgainstNetwork } from '../formats/plan.js';
 import { createAccelerator } from '../hardware/registry.js';
 import { JsonlTraceSource } from '../trace/jsonl-reader.js';
-import { SyntheticTraceSource, checkSpecAgainstNetwork, resolveSyntheticSpec } from '../trace/synthetic.js';
 import type { TraceSource } from '../trace/source.js';
 import { simulateMany, type SampleDone, type SimulationOutput } from '../engine/simulate.js';
 import type { TimelineRecorder } from '../engine/timeline.js';
@@ -138,6 +137,8 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     source = traceSource;
     samplesTotal = traceSource.header.samples;
   } else {
+    // loaded only here: building the spec's schemas costs a replay of a recorded trace ~10 ms
+    const { SyntheticTraceSource, checkSpecAgainstNetwork, resolveSyntheticSpec } = await import('../trace/synthetic.js');
     const raw = o.specFile ? readJsonFile(o.specFile) : {};
     const spec = resolveSyntheticSpec(raw, o.specFile);
     checkSpecAgainstNetwork(spec, net, o.specFile);

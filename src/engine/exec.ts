@@ -217,6 +217,10 @@ export interface TapeEntry {
   readonly tag: KernelTag;
   /** Host time to issue it (Machine.issueNs of its op). */
   readonly issueNs: number;
+  /** The cost's time at the normal and the sustained clock, and whether they differ. */
+  readonly timeNs: number;
+  readonly slowNs: number;
+  readonly throttles: boolean;
   readonly useful: UsefulFlops | undefined;
   /** Its additions to the tag's tally, for a kernel without `useful`, at the normal and (made
    * when first needed) at the sustained clock. */
@@ -407,24 +411,70 @@ export class Exec {
   tapeUnusable = false;
 
   /** Places the kernels of a tape recorded on a batch of the same size: what `place` does,
-   * without the recording branches (no timeline while replaying). */
+   * without the recording branches (no timeline while replaying). The first kernel takes
+   * advanceBy (a gap after a synchronisation, the batch's first start); the rest run on
+   * locals, with the same operations in the same order (after advanceBy, syncAt is null). */
   replay(tape: readonly TapeEntry[]): void {
+    const n = tape.length;
+    if (n === 0) return;
     const m = this.m;
-    for (let k = 0; k < tape.length; k++) {
+    this.replayOne(tape[0]!);
+    const t = m.timing;
+    const submit = t.submitNs;
+    const node = t.nodeNs;
+    const after = m.throttleAfterNs;
+    let hostT = m.hostT;
+    let hostBusy = m.hostBusyNs;
+    let accelT = m.accelT;
+    let busy = m.accelBusyNs;
+    let idle = m.idleNs;
+    for (let k = 1; k < n; k++) {
       const e = tape[k]!;
       // as in place: past the busy-time onset, the sustained clock's cost (kept on the entry)
-      const slow = m.accelBusyNs >= m.throttleAfterNs && e.cost.throttledTimeNs !== e.cost.timeNs;
-      const c = slow ? (e.costThrottled ??= m.throttled(e.cost)) : e.cost;
-      this.advanceBy(c.timeNs, e.issueNs, e.tag);
-      if (e.useful !== undefined) e.tag.tally.addKernel(c, e.tag.category, e.useful(this));
-      else if (slow) e.tag.tally.addPrepared((e.preparedThrottled ??= new PreparedKernel(c, e.tag.category)));
-      else e.tag.tally.addPrepared(e.prepared!);
+      const slow = busy >= after && e.throttles;
+      const dur = slow ? e.slowNs : e.timeNs;
+      const issue = e.issueNs;
+      hostT += issue;
+      hostBusy += issue;
+      const start = Math.max(accelT, hostT + submit) + node;
+      const gap = start - accelT;
+      if (gap > 0) idle += gap;
+      accelT = start + dur;
+      busy += dur;
+      const tally = e.tag.tally;
+      if (e.useful !== undefined) {
+        // a masked kernel's useful FLOPs come from the batch; the timeline is written back first
+        m.hostT = hostT;
+        m.hostBusyNs = hostBusy;
+        m.accelT = accelT;
+        m.accelBusyNs = busy;
+        m.idleNs = idle;
+        const c = slow ? (e.costThrottled ??= m.throttled(e.cost)) : e.cost;
+        tally.addKernel(c, e.tag.category, e.useful(this));
+      } else if (slow) tally.addPrepared((e.preparedThrottled ??= new PreparedKernel(m.throttled(e.cost), e.tag.category)));
+      else tally.addPrepared(e.prepared!);
     }
+    m.hostT = hostT;
+    m.hostBusyNs = hostBusy;
+    m.accelT = accelT;
+    m.accelBusyNs = busy;
+    m.idleNs = idle;
+  }
+
+  /** One tape entry placed through advanceBy (as `place` without recording). */
+  private replayOne(e: TapeEntry): void {
+    const m = this.m;
+    const slow = m.accelBusyNs >= m.throttleAfterNs && e.throttles;
+    const c = slow ? (e.costThrottled ??= m.throttled(e.cost)) : e.cost;
+    this.advanceBy(c.timeNs, e.issueNs, e.tag);
+    if (e.useful !== undefined) e.tag.tally.addKernel(c, e.tag.category, e.useful(this));
+    else if (slow) e.tag.tally.addPrepared((e.preparedThrottled ??= new PreparedKernel(c, e.tag.category)));
+    else e.tag.tally.addPrepared(e.prepared!);
   }
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
     const m = this.m;
-    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], useful, prepared: useful ? undefined : new PreparedKernel(cost, tag.category), preparedThrottled: undefined, costThrottled: undefined });
+    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], timeNs: cost.timeNs, slowNs: cost.throttledTimeNs, throttles: cost.throttledTimeNs !== cost.timeNs, useful, prepared: useful ? undefined : new PreparedKernel(cost, tag.category), preparedThrottled: undefined, costThrottled: undefined });
     // once the device has been busy long enough, it runs at its power-limited sustained clock
     if (m.accelBusyNs >= m.throttleAfterNs && cost.throttledTimeNs !== cost.timeNs) cost = m.throttled(cost);
     const start = this.advance(cost.timeNs, tag, op);

@@ -92,6 +92,7 @@ export class Engine {
   private readonly unitWeights: boolean;
   private readonly out: SimulationOutput;
   private readonly ready: FormedBatch[] = [];
+  private slots: Slot[] = [];
 
   constructor(private readonly cfg: EngineConfig, origin: string) {
     const { net } = cfg;
@@ -172,17 +173,25 @@ export class Engine {
     const n = batch.samples.length;
     const tape = this.tapes?.get(n);
     // a lean replay of kernels that need nothing from the samples (static) needs no slots
-    const slots: Slot[] =
-      cfg.lean && tape !== undefined && !tape.usesSlots
-        ? []
-        : batch.samples.map((s, k) => ({
-            index: s.i,
-            arrivalNs: batch.arrivalsNs[k]!,
-            d: s.d,
-            state: RowState.Alive,
-            doneNs: NaN,
-            exitIndex: -1,
-          }));
+    let slots: Slot[] = [];
+    if (!(cfg.lean && tape !== undefined && !tape.usesSlots)) {
+      // the slots of the previous batch are reused when it had the same size: nothing keeps a
+      // batch's slots once it is done (a million short-lived objects less per 10^6 samples)
+      if (this.slots.length !== n)
+        this.slots = Array.from({ length: n }, (): Slot => ({ index: 0, arrivalNs: NaN, d: {}, state: RowState.Alive, doneNs: NaN, exitIndex: -1, cache: undefined }));
+      slots = this.slots;
+      const samples = batch.samples;
+      for (let k = 0; k < n; k++) {
+        const slot = slots[k]!;
+        slot.index = samples[k]!.i;
+        slot.arrivalNs = batch.arrivalsNs[k]!;
+        slot.d = samples[k]!.d;
+        slot.state = RowState.Alive;
+        slot.doneNs = NaN;
+        slot.exitIndex = -1;
+        slot.cache = undefined;
+      }
+    }
     if (!cfg.lean)
       if (this.unitWeights)
         for (const s of batch.samples) for (const _ in s.d) out.decisions++;

@@ -252,8 +252,21 @@ export class LatencyHistogram {
 
   /** Cumulative distribution at bucket resolution: [latencyNs, fraction <= it]. */
   cdf(points = 100): [number, number][] {
+    // percentile() for each point, in one pass over the buckets (ranks never decrease)
     const out: [number, number][] = [];
-    for (let i = 1; i <= points; i++) out.push([this.percentile((100 * i) / points), i / points]);
+    let k = 0;
+    let seen = this.count > 0 ? this.counts[0]! : 0;
+    for (let i = 1; i <= points; i++) {
+      const p = (100 * i) / points;
+      if (this.count === 0) {
+        out.push([0, i / points]);
+        continue;
+      }
+      const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+      while (seen < rank && k < LatencyHistogram.BUCKETS - 1) seen += this.counts[++k]!;
+      const v = seen >= rank ? Math.max(this.min, Math.min(this.max, Math.pow(LatencyHistogram.R, k + 0.5))) : this.max;
+      out.push([v, i / points]);
+    }
     return out;
   }
 }
