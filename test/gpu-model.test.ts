@@ -185,6 +185,15 @@ describe('empty warps (launched without work)', () => {
     expect(withEmpty(2).cost(vector([vpath(100)], runs)).cycles).toBe(100);
   });
 
+  it('a launch in which no warp has work costs emptyGridWarpCycles per warp (3 x 2 on 1 SM) where given', () => {
+    const hw = HardwareSystem.parse({ ...idealGpu(), accelerator: { ...(idealGpu().accelerator as object), emptyWarpCycles: 10, emptyGridWarpCycles: 2 } });
+    if (hw.accelerator.kind !== 'gpu-simt') throw new Error();
+    const g = createGpuSimt(hw.accelerator);
+    expect(g.cost(vector([vpath(100)], [{ rows: 96, paths: [], useful: 1 }])).cycles).toBe(6);
+    // with one working warp the empty ones cost emptyWarpCycles: 100 + 2 x 10
+    expect(g.cost(vector([vpath(100)], runs)).cycles).toBe(120);
+  });
+
   it('a kernel of only empty warps still costs them: 3 x 10 cycles on 1 SM', () => {
     expect(withEmpty(1).cost(vector([vpath(100)], [{ rows: 96, paths: [], useful: 1 }])).cycles).toBe(30);
     expect(gpu().cost(vector([vpath(100)], [{ rows: 96, paths: [], useful: 1 }])).cycles).toBe(0); // default 0

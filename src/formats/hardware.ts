@@ -103,6 +103,9 @@ export const GpuSimt = z
       })
       .optional()
       .describe('Instruction-cache effects of lane-mapped kernels that state their code size; absent: none.'),
+    emptyGridWarpCycles: nonneg(
+      'SM cycles per warp of a launch in which no warp has work: the warps are only launched and retired, with no working warp to take time from. Absent: emptyWarpCycles.',
+    ).optional(),
     pathEntryInstr: nonneg(
       'Warp instructions a lane-mapped (vector) kernel with more than one compiled path issues per path a warp enters: the dispatch (compare/branch tree, jump table) and the reconvergence around the path body. Charged once per distinct path per warp, so a warp with k paths pays it k times.',
     ).default(0),

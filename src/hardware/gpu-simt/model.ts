@@ -212,7 +212,10 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     // launched warps / CTAs without work still cost their scheduling and exit (E1 compact_sorted
     // vs compact_grid on the H100: the extra empty warps of the sorted layout cost linearly)
     // they fill the SM time the last wave leaves idle before they lengthen the kernel
-    const emptyCycles = emptyUnits * spec.emptyWarpCycles * (tensor ? Math.ceil((paths[0]?.n ?? 0) / tile.n) || 1 : 1);
+    // a grid in which no warp has work only launches and retires them (emptyGridWarpCycles);
+    // empty warps among working ones take SM time from them (emptyWarpCycles)
+    const emptyRate = units === 0 && spec.emptyGridWarpCycles !== undefined ? spec.emptyGridWarpCycles : spec.emptyWarpCycles;
+    const emptyCycles = emptyUnits * emptyRate * (tensor ? Math.ceil((paths[0]?.n ?? 0) / tile.n) || 1 : 1);
     // operands that stay in L2 between repeats (the caller says so; they must fit) are served
     // at the L2 bandwidth, the rest streams from DRAM
     const operandBytes = weightBytes + actBytes;
