@@ -7,11 +7,10 @@
  * the model has no mechanism for something the measurement contains, the case is simulated
  * with what exists and the missing mechanism is listed in `gaps` (see docs/correlation.md).
  *
- * Per-unit issue cost by mode (the engine's rule, src/engine/exec.ts): `eager` = the host's
- * issue interval max(host.dispatchNs, kernelLaunchNs); `cuda` = kernelLaunchNs; `graph` =
- * graphNodeNs per node on the device. `back-to-back` overlaps host issue with device work
- * (steady state: the larger of the two per unit) for eager/cuda; graph nodes run in order on
- * the device, so node cost and kernel time add. `single` adds issue and kernel time.
+ * Issue, submission and wait costs are the engine's own (issueTiming, src/hardware/host.ts).
+ * `back-to-back` overlaps host issue with device work (steady state: the larger of the two per
+ * unit) for eager/cuda; graph nodes run in order on the device, so node cost and kernel time
+ * add. `single` (events around one host call) adds issue and kernel time.
  */
 import { issueTiming, type HostOp, type IssueTiming } from '../hardware/host.js';
 import { dirname, isAbsolute, join } from 'node:path';

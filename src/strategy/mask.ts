@@ -35,9 +35,15 @@ function expertLoad(x: Exec, g: ResolvedGate): number[] {
   return load;
 }
 
+/** Samples present in the batch tensor (alive or exited but kept). */
+function presentCount(x: Exec): number {
+  let n = 0;
+  for (const s of x.slots) if (s.state !== RowState.Removed) n++;
+  return n;
+}
+
 function blend(x: Exec, g: ResolvedGate, layerIdx: number): void {
-  let present = 0;
-  for (const s of x.slots) if (s.state !== RowState.Removed) present++;
+  const present = presentCount(x);
   const elements = present * activationElements(x, layerIdx).output;
   const dtype = x.net.spec.layers[layerIdx]!.dtype ?? x.net.spec.dtype;
   x.kernelFixed(`blend${present}:${layerIdx}`, () => copyKernel(`blend:${g.gate.id}`, elements, dtype, 'select', 2), x.m.tags.blend[g.index]!);
@@ -64,8 +70,7 @@ export const maskStrategy: Strategy = {
     x.decider(g);
     const shapes = x.sh.experts.get(gate.id)!;
     const last = shapes[shapes.length - 1]!;
-    let present = 0;
-    for (const s of x.slots) if (s.state !== RowState.Removed) present++;
+    const present = presentCount(x);
     // each expert's output is weighted by the routing (0 where not routed) and accumulated:
     // out += w[:, e] * y_e, an element-wise kernel with a broadcast weight per expert
     const outElements = present * gate.tokens * (last.full.n || last.rowsPerSample); // as regroupMoe's scatter

@@ -12,10 +12,12 @@
  * 2 * m * tile.n * k_p FLOPs at the SM's tensor rate; a warp costs 32 * flopsPerRow / the
  * SM's vector rate. CTAs (or warps) are spread over the SMs in waves: cycles =
  * max(q, ceil(sum / (SMs * q)) * q) with q the largest CTA, which is exact wave quantisation
- * for uniform CTAs. Memory: weights of every
- * path used plus activations of active rows at the DRAM bandwidth; the kernel takes the
- * larger of compute and memory time (a roofline per kernel, as in the SCALE-Sim/Timeloop
- * split of compute and memory).
+ * for uniform CTAs. Memory: weights of every path used plus activations of active rows, at the
+ * DRAM bandwidth, or at the L2 bandwidth for operands the caller marks L2-resident and for
+ * activations chained from kernel to kernel when they fit in L2; the kernel takes the larger of
+ * compute and memory time (a roofline per kernel, as in the SCALE-Sim/Timeloop split of compute
+ * and memory), plus `kernelTailNs`. A single-path tensor kernel runs with the fastest tile of
+ * the library's menu (`gemmTile`, `gemmTileAlternatives`).
  *
  * Instruction issue (vector kernels): a warp on a path issues flopsPerRow / 2 FMAs, plus
  * `loopControlInstr` per loop trip and, in a kernel with several compiled paths, `pathEntryInstr`
@@ -33,7 +35,7 @@
  * CTAs, as cuBLAS/CUTLASS split-K GEMMs do (CUTLASS "split-K serial" / "split-K parallel",
  * GemmSplitKParallel + reduction kernel): each CTA runs K / splits, and when splits > 1 every
  * split writes an M x N fp32 partial that a reduction reads back, adding
- * 2 x splits x M x N x 4 bytes to the DRAM traffic. The split is taken only when it shortens
+ * 2 x splits x M x N x 4 bytes of traffic (through L2 when it fits, else DRAM). The split is taken only when it shortens
  * the kernel (a memory-bound kernel is not split). Multi-path (divergent) kernels are not split.
  */
 import type { GpuSimt } from '../../formats/hardware.js';
