@@ -174,12 +174,12 @@ describe('dynsim run', () => {
     expect(bad.stderr).toContain(`${plan}: gates["skip.layer2.0"]`);
     const s = await runCli(['run', '--strategy', 'teleport']);
     expect(s.exitCode).toBe(2);
-    expect(s.stderr).toContain('expected one of static, mask, compact, host, per-sample, device-branch, multi-kernel, got "teleport"');
+    expect(s.stderr).toContain('expected one of static, mask, compact, host, per-sample, device-branch, multi-kernel, capacity, got "teleport"');
   });
 
   it('runs on every spatial preset with every strategy that applies; the others are clear errors', async () => {
     for (const hw of ['tpu-128', 'edge-32', 'array-8', 'cgra'])
-      for (const s of ['static', 'mask', 'compact', 'host', 'per-sample', 'multi-kernel']) {
+      for (const s of ['static', 'mask', 'compact', 'host', 'per-sample', 'multi-kernel', 'capacity']) {
         const r = await runCli(['run', '--hw', hw, '--network', 'switch-moe', '--synthetic', '8', '--strategy', s, '--json']);
         expect(r.stderr, `${hw} ${s}`).toBe('');
         const j = JSON.parse(r.stdout) as { metrics: { totalTimeNs: number; executedFlops: number }; config: { accelerator: string } };

@@ -67,6 +67,13 @@ describe('batch replay equals walking the program', () => {
         await both(network, 'tpu-128', strategy, { ...offline, batchSize: 7 }, 'eager');
       });
 
+  it('capacity (MoE padded to expert capacity, other gates masked)', async () => {
+    await both('switch-moe', 'h100', 'capacity', offline, 'eager', undefined, 2000);
+    await both('switch-moe', 'a100', 'capacity', streaming, 'graph');
+    await both('skipnet-resnet18', 'h100', 'capacity', offline, 'cuda');
+    await both('switch-moe', 'tpu-128', 'capacity', { ...offline, batchSize: 7 }, 'eager');
+  });
+
   it('a plan mixing mask, static and non-replayable gates', async () => {
     await both('switch-moe', 'h100', 'mask', offline, 'cuda', { 'moe.enc1': 'static' });
     await both('skipnet-resnet18', 'h100', 'mask', offline, 'eager', { 'skip.layer2.0': 'host', 'skip.layer3.0': 'static' });

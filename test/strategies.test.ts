@@ -229,6 +229,30 @@ describe('MoE and exits (hand-derived)', () => {
     expect(cp.gates.m!.kernels).toBe(2 + 4); // gather, combine, 4 experts
   });
 
+  it('capacity: C = ceil(2 x 32 / 4) = 16 slots per expert; overflow dropped, padding masked, one batched GEMM tiled per expert', async () => {
+    // 20 tokens routed to expert 0, 4 to each of experts 1-3; capacity factor 2 -> C = 16:
+    // expert 0 keeps 16 of its 20, the others fill 4 of 16 slots -> kept 28 of 64 slot rows
+    const net = { ...moeNet, gates: [{ ...moeNet.gates[0], capacityFactor: 2 }] };
+    const d = Array.from({ length: 32 }, (_, i) => ({ m: { e: [[i < 20 ? 0 : 1 + ((i - 20) % 3)]] } }));
+    const files = writeInputs({ 'net.json': net, 'hw.json': idealGpu({ sms: 4 }), 't.jsonl': trace('moe', moeGates, d) });
+    const r = await run(files, { strategy: 'capacity' });
+    const m = r.gates.m!;
+    expect(m.executedFlops).toBe(4 * 16 * F);
+    expect(m.usefulFlops).toBe(28 * F);
+    expect(m.maskWasteFraction).toBe(1 - 28 / 64);
+    // dispatch gather, one batched expert GEMM, gather back, weighted sum
+    expect(m.kernels).toBe(4);
+    // each 16-row entry is its own 32-row tile: 4 CTAs of 32 ns on 4 SMs run at once; layer a
+    // is one more 32 ns tile (a 64-row tile would mix two experts and take 2 x 32 ns)
+    expect(r.metrics.totalTimeNs).toBeCloseTo(32 + 32, 6);
+    // the work does not depend on the routing: an even routing runs the same kernels
+    const even = Array.from({ length: 32 }, (_, i) => ({ m: { e: [[i % 4]] } }));
+    const f2 = writeInputs({ 'net.json': net, 'hw.json': idealGpu({ sms: 4 }), 't.jsonl': trace('moe', moeGates, even) });
+    const r2 = await run(f2, { strategy: 'capacity' });
+    expect(r2.metrics.totalTimeNs).toBe(r.metrics.totalTimeNs);
+    expect(r2.gates.m!.usefulFlops).toBe(32 * F);
+  });
+
   it('mask combine: each expert output is weighted and accumulated, reading 2 x 32 x 32 fp16 and writing 32 x 32 = 6144 B', async () => {
     // at 1 B/ns: layer a (2048 B weights + 4096 B activations) 6144 ns, each expert the same,
     // each combine 6144 ns: 6144 x (1 + 4 + 4)

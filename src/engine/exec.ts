@@ -355,8 +355,8 @@ export class Exec {
   }
 
   /** A kernel fully determined by `key` alone (e.g. a layer over a dense sub-batch of n rows). */
-  kernelFixed(key: string, spec: () => KernelSpec, tag: KernelTag): void {
-    this.place(this.m.fixedCost(key, spec), tag);
+  kernelFixed(key: string, spec: () => KernelSpec, tag: KernelTag, op: HostOp = tag.op): void {
+    this.place(this.m.fixedCost(key, spec), tag, op);
   }
 
   private sig: string | null = null;

@@ -59,6 +59,10 @@ export interface KernelSpec {
    * by the kernel before it and are read by the one after, so when they fit in the last-level
    * cache they move through it instead of DRAM (weights still stream). */
   chained?: boolean;
+  /** Batched GEMM (one launch over several independent problems, e.g. the experts of an MoE
+   * layer padded to a common capacity): the runs form consecutive entries of this many rows,
+   * each tiled on its own (a tile never holds rows of two entries). */
+  entryRows?: number;
   /** Lane-mapped kernels: machine code of one path body and the threads per block, where the
    * instruction cache matters (large bodies). */
   code?: { pathBytes: number; blockThreads: number };

@@ -284,3 +284,24 @@ export function runHead(x: Exec, g: ResolvedGate, exitIndex: number, onlySlot?: 
     else x.kernelFixed(`1${tag.key}`, () => kernelOf(l.name, shape, [{ rows: shape.rowsPerSample, paths: [0], useful: 1 }]), tag);
   });
 }
+
+/** Tokens of the alive samples routed to each expert of an MoE gate (once per batch state). */
+export function expertLoad(x: Exec, g: ResolvedGate): number[] {
+  let load = x.expertLoads.get(g.index);
+  if (load) return load;
+  const gate = g.gate;
+  load = new Array<number>(gate.kind === 'moe' ? gate.experts : 0).fill(0);
+  for (const slot of x.slots) {
+    if (slot.state !== RowState.Alive) continue;
+    for (const experts of tokenExperts(g, slot)) for (const e of experts) load[e]!++;
+  }
+  x.expertLoads.set(g.index, load);
+  return load;
+}
+
+/** Samples present in the batch tensor (alive or exited but kept). */
+export function presentCount(x: Exec): number {
+  let n = 0;
+  for (const s of x.slots) if (s.state !== RowState.Removed) n++;
+  return n;
+}

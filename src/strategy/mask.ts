@@ -8,7 +8,7 @@ import type { RowRun } from '../hardware/types.js';
 import type { Strategy } from './types.js';
 import type { Exec, Slot } from '../engine/exec.js';
 import type { ResolvedGate } from '../network/resolve.js';
-import { activationElements, aliveShare, forEachStep, leavingAt, RowState, runHead, tokenExperts } from './common.js';
+import { activationElements, aliveShare, expertLoad, forEachStep, leavingAt, presentCount, RowState, runHead } from './common.js';
 import { IDLE, RUN_PATH, copyKernel, kernelOf, pushRun } from '../engine/kernels.js';
 
 /** Every present row on the full path; exited rows computed (masked) or idle. */
@@ -19,27 +19,6 @@ function maskRuns(slots: readonly Slot[], rowsPerSample: number): RowRun[] {
     pushRun(runs, rowsPerSample, slot.state === RowState.DeadIdle ? IDLE : RUN_PATH, slot.state === RowState.Alive ? 1 : 0);
   }
   return runs;
-}
-
-/** Tokens of the alive samples routed to each expert of an MoE gate (once per batch state). */
-function expertLoad(x: Exec, g: ResolvedGate): number[] {
-  let load = x.expertLoads.get(g.index);
-  if (load) return load;
-  const gate = g.gate;
-  load = new Array<number>(gate.kind === 'moe' ? gate.experts : 0).fill(0);
-  for (const slot of x.slots) {
-    if (slot.state !== RowState.Alive) continue;
-    for (const experts of tokenExperts(g, slot)) for (const e of experts) load[e]!++;
-  }
-  x.expertLoads.set(g.index, load);
-  return load;
-}
-
-/** Samples present in the batch tensor (alive or exited but kept). */
-function presentCount(x: Exec): number {
-  let n = 0;
-  for (const s of x.slots) if (s.state !== RowState.Removed) n++;
-  return n;
 }
 
 function blend(x: Exec, g: ResolvedGate, layerIdx: number): void {

@@ -7,6 +7,7 @@ import { hostStrategy } from './host.js';
 import { perSampleStrategy } from './per-sample.js';
 import { deviceBranchStrategy } from './device-branch.js';
 import { multiKernelStrategy } from './multi-kernel.js';
+import { capacityStrategy } from './capacity.js';
 
 export const strategyRegistry = {
   static: staticStrategy,
@@ -16,6 +17,7 @@ export const strategyRegistry = {
   'per-sample': perSampleStrategy,
   'device-branch': deviceBranchStrategy,
   'multi-kernel': multiKernelStrategy,
+  capacity: capacityStrategy,
 } satisfies { [K in StrategyKind]: Strategy };
 
 export function getStrategy(kind: StrategyKind): Strategy {

@@ -51,7 +51,9 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
   const tiles: Tile[] = [spec.gemmTile, ...(spec.gemmTileAlternatives ?? [])];
 
   function cost(kernel: KernelSpec): KernelCost {
-    if (kernel.unit !== 'tensor' || kernel.paths.length !== 1 || tiles.length === 1) return costWith(kernel, spec.gemmTile);
+    // (a batched GEMM's entries share one shape, so the library picks one tile for all)
+    const oneShape = kernel.paths.length === 1 || kernel.entryRows !== undefined;
+    if (kernel.unit !== 'tensor' || !oneShape || tiles.length === 1) return costWith(kernel, spec.gemmTile);
     let best: KernelCost | null = null;
     for (const t of tiles) {
       const c = costWith(kernel, t);
@@ -151,9 +153,9 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const samePaths = (a: readonly number[], b: readonly number[]) =>
       a.length === b.length && a.every((x, i) => x === b[i]);
 
-    for (const run of kernel.runs) {
-      let rows = run.rows;
-      if (rows <= 0) continue;
+    const addRun = (run: (typeof kernel.runs)[number], runRows: number) => {
+      let rows = runRows;
+      if (rows <= 0) return;
       let rowFlops = 0;
       let rowBytes = 0;
       for (const p of run.paths) {
@@ -197,7 +199,22 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
         rows -= whole * g;
       }
       if (rows > 0) join(rows);
-    }
+    };
+    const entry = kernel.entryRows;
+    if (entry !== undefined && entry > 0) {
+      // a batched GEMM tiles each entry on its own: the last tile of an entry closes there
+      let pos = 0;
+      for (const run of kernel.runs) {
+        let left = run.rows;
+        while (left > 0) {
+          const n = Math.min(left, entry - (pos % entry));
+          addRun(run, n);
+          pos += n;
+          left -= n;
+          if (pos % entry === 0) closeUnit();
+        }
+      }
+    } else for (const run of kernel.runs) addRun(run, run.rows);
     closeUnit();
 
     // instruction cache (lane-mapped kernels that state their code size)
