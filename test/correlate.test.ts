@@ -380,4 +380,38 @@ describe('dynsim correlate CLI', () => {
     expect(net.family).toBe('network');
     expect(net.simulatedNs).toBeGreaterThan(0);
   });
+
+  it('a network case runs at the sustained clock once the warm-up and the samples before the median have kept the device busy past throttleAfterNs', async () => {
+    // ideal GPU at 1000 MHz, 500 MHz after 100 ns busy; one forward = layers a and b, 32 ns
+    // each at full clock (static). Busy before the median forward = (warmup + floor(count / 2)) x 64 ns
+    const h = idealGpu() as { accelerator: Record<string, unknown> };
+    h.accelerator.sustainedClockMhz = 500;
+    h.accelerator.throttleAfterNs = 100;
+    const lin = (name: string) => ({ kind: 'linear', name, rows: 1, inFeatures: 32, outFeatures: 32, bias: false });
+    const net = { format: 'dynsim-network', version: 1, id: 'skip2', dtype: 'fp16', layers: [lin('a'), lin('b')], gates: [{ id: 'g', kind: 'skip', layers: ['b'] }] };
+    const netCase = (id: string, extra: Record<string, number>) => ({
+      format: 'dynsim-case',
+      version: 1,
+      id,
+      hardware: 'ideal.json',
+      mode: 'cuda',
+      timing: 'back-to-back',
+      workload: { kind: 'network', network: 'net.json', strategy: 'static', batch: 32, decisions: Array.from({ length: 32 }, () => ({ g: 0 })), quantity: 'total' },
+      measured: { median: 1, min: 1, max: 1, unit: 'us', ...extra },
+    });
+    const p = writeInputs({
+      'ideal.json': h,
+      'net.json': net,
+      'cold.json': netCase('cold', {}),
+      // 1 forward before: a starts at busy 64, b at 96 (< 100): still full clock
+      'edge.json': netCase('edge', { count: 2 }),
+      // 3 forwards before (192 ns busy): both layers at half clock
+      'hot.json': netCase('hot', { warmup: 1, count: 4 }),
+    });
+    const r = await correlate({ files: [p['cold.json']!, p['edge.json']!, p['hot.json']!] });
+    const ns = (id: string) => r.cases.find((c) => c.id === id)!.simulatedNs;
+    expect(ns('cold')).toBeCloseTo(64, 9);
+    expect(ns('edge')).toBeCloseTo(64, 9);
+    expect(ns('hot')).toBeCloseTo(128, 9);
+  });
 });

@@ -61,6 +61,9 @@ export interface RunOptions {
   /** Called for every completed sample of the run (per-sample CSV export). */
   onSample?: (s: SampleDone) => void;
   onProgress?: (samplesDone: number, samplesTotal: number | undefined) => void;
+  /** Accelerator busy time before the run, ns (run and baseline): a device that has just run
+   * a warm-up may already be at its power-limited clock. @default 0 */
+  priorBusyNs?: number;
 }
 
 export interface GateResult extends ScopeMetrics {
@@ -158,8 +161,8 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
   const [sim, base] = (await simulateMany(
     source,
     [
-      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs, anytime: o.anytime, recorder: o.recorder, onSample: o.onSample, mode: o.mode },
-      { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch }, lean: true, mode: o.mode },
+      { net, hw, accel, strategy, plan, batching, budgetNs: o.budgetNs, anytime: o.anytime, recorder: o.recorder, onSample: o.onSample, mode: o.mode, priorBusyNs: o.priorBusyNs },
+      { net, hw, accel, strategy: 'static', batching: { ...batching, batchSize: o.batch ?? RUN_DEFAULTS.batch }, lean: true, mode: o.mode, priorBusyNs: o.priorBusyNs },
     ],
     o.onProgress ? (n) => o.onProgress!(n, samplesTotal) : undefined,
   )) as [SimulationOutput, SimulationOutput];

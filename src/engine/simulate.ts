@@ -43,6 +43,9 @@ export interface EngineConfig {
   /** Replay recorded batches where the strategies allow it (see TapeEntry); false walks the
    * program for every batch (tests compare the two). @default true */
   replay?: boolean;
+  /** Time the accelerator had already been busy before this run (the power-limited clock of
+   * a device that ran a warm-up and earlier repeats just before). @default 0 */
+  priorBusyNs?: number;
 }
 
 /** One completed sample, for per-sample exports. */
@@ -99,6 +102,7 @@ export class Engine {
     this.sh = netShapes(net);
     this.program = buildProgram(net);
     this.machine = new Machine(cfg.hw.spec, cfg.accel, net, this.program.map((s) => s.gate), cfg.mode);
+    this.machine.accelBusyNs = cfg.priorBusyNs ?? 0;
     this.strategies = new Map(net.gates.map((g) => [g.gate.id, getStrategy(cfg.plan?.[g.gate.id] ?? cfg.strategy)]));
     const accKind = cfg.hw.spec.accelerator.kind;
     for (const s of new Set([getStrategy(cfg.strategy), ...this.strategies.values()]))
