@@ -9,7 +9,7 @@ import { tmpDir } from './helpers/fixtures.js';
 describe('dynsim compare and the planned strategy', () => {
   it('skip network on h100: every GPU strategy, a plan no slower than the best single one, reproducible by run --plan', async () => {
     const r = await compareStrategies({ network: 'skipnet-resnet18', hw: 'h100', synthetic: 64, seed: 4 });
-    expect(r.strategies.map((s) => s.strategy)).toEqual(['static', 'mask', 'compact', 'host', 'per-sample', 'device-branch', 'planned']);
+    expect(r.strategies.map((s) => s.strategy)).toEqual(['static', 'mask', 'compact', 'host', 'per-sample', 'device-branch', 'capacity', 'planned']);
     const best = Math.min(...r.strategies.filter((s) => s.strategy !== 'planned').map((s) => s.totalTimeNs));
     expect(r.strategies.find((s) => s.strategy === r.bestSingle)!.totalTimeNs).toBe(best);
     expect(r.planned.summary.totalTimeNs).toBeLessThanOrEqual(best);
