@@ -1,21 +1,22 @@
 /**
  * Loads the command bundle (dist/cli.cjs, CommonJS) with V8's code cache, as Node's own
  * CommonJS loader would load it but through `vm.Script` with `cachedData`: Node 20 has no
- * compile cache for ES modules or for `require`. Compiling the ~0.75 MB bundle and then,
+ * compile cache for ES modules or for `require`. Compiling the ~0.9 MB bundle and then,
  * function by function, the code a replay runs took ~60 ms of every invocation; with the
  * bytecode from the cache (written at build time by scripts/code-cache.ts after a warm-up
  * replay) V8 only deserialises it.
  *
- * The cache file starts with the SHA-256 of the bundle it was made from (64 hex characters);
- * a cache of another bundle is not used. V8 itself refuses a cache of another V8 version or
- * other V8 flags (`cachedDataRejected`); either way the bundle is compiled from source,
- * which gives the same program, only slower to start.
+ * The bundle's first line names its build: `// dynsim command bundle, build <id>`, the SHA-256
+ * of the bundle as written with a blank id (scripts/build.mjs). The cache file starts with
+ * the id of the build it was made from, and a cache of another build is not used. V8 itself
+ * refuses a cache of another source length, V8 version or V8 flags (`cachedDataRejected`).
+ * Without a usable cache the bundle is compiled from source: the same program, slower to
+ * start. (No hashing here: loading node:crypto alone costs ~6 ms.)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
-import { createHash } from 'node:crypto';
 
 /** What the bundle (src/cli/entry.ts) exports. */
 export interface CliBundle {
@@ -26,13 +27,15 @@ export interface CliBundle {
 export interface LoadedBundle {
   exports: CliBundle;
   script: Script;
-  /** The source hash the cache is keyed by. */
-  sourceHash: string;
-  /** 'used', 'rejected' (by V8), 'stale' (another bundle's) or 'none' (no cache file). */
+  /** The bundle's build id, undefined if its first line names none. */
+  buildId: string | undefined;
+  /** 'used', 'rejected' (by V8), 'stale' (another build's) or 'none' (no cache file or no build id). */
   cache: 'used' | 'rejected' | 'stale' | 'none';
 }
 
-const KEY_LENGTH = 64;
+/** The first line of the bundle up to the id, and the id's length (hex SHA-256). */
+export const BUILD_LINE = '// dynsim command bundle, build ';
+export const BUILD_ID_LENGTH = 64;
 
 /** The code cache file of a bundle. */
 export function cacheFileOf(bundleFile: string): string {
@@ -40,21 +43,22 @@ export function cacheFileOf(bundleFile: string): string {
 }
 
 export function loadBundle(bundleFile: string): LoadedBundle {
-  const bytes = readFileSync(bundleFile);
-  const sourceHash = createHash('sha256').update(bytes).digest('hex');
+  const source = readFileSync(bundleFile, 'utf8');
+  const buildId = source.startsWith(BUILD_LINE) ? source.slice(BUILD_LINE.length, BUILD_LINE.length + BUILD_ID_LENGTH) : undefined;
   let cachedData: Buffer | undefined;
   let cache: LoadedBundle['cache'] = 'none';
-  let buf: Buffer | undefined;
-  try {
-    buf = readFileSync(cacheFileOf(bundleFile));
-  } catch {
-    // no cache: compiled from source
+  if (buildId !== undefined) {
+    let buf: Buffer | undefined;
+    try {
+      buf = readFileSync(cacheFileOf(bundleFile));
+    } catch {
+      // no cache: compiled from source
+    }
+    if (buf) {
+      if (buf.length > BUILD_ID_LENGTH && buf.toString('latin1', 0, BUILD_ID_LENGTH) === buildId) cachedData = buf.subarray(BUILD_ID_LENGTH);
+      else cache = 'stale';
+    }
   }
-  if (buf) {
-    if (buf.length > KEY_LENGTH && buf.toString('latin1', 0, KEY_LENGTH) === sourceHash) cachedData = buf.subarray(KEY_LENGTH);
-    else cache = 'stale';
-  }
-  const source = bytes.toString('utf8');
   // the CommonJS wrapper, on the first line so that line numbers in stack traces stay right
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new Script(wrapped, { filename: bundleFile, cachedData });
@@ -62,12 +66,13 @@ export function loadBundle(bundleFile: string): LoadedBundle {
   const mod = { exports: {} as CliBundle };
   const fn = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: unknown, f: string, d: string) => void;
   fn(mod.exports, createRequire(bundleFile), mod, bundleFile, dirname(bundleFile));
-  return { exports: mod.exports, script, sourceHash, cache };
+  return { exports: mod.exports, script, buildId, cache };
 }
 
 /** Writes the code cache of a loaded bundle: bytecode of every function compiled so far. */
 export function writeCodeCache(bundleFile: string, loaded: LoadedBundle): number {
+  if (loaded.buildId === undefined) throw new Error(`${bundleFile} names no build`);
   const data = loaded.script.createCachedData();
-  writeFileSync(cacheFileOf(bundleFile), Buffer.concat([Buffer.from(loaded.sourceHash, 'latin1'), data]));
+  writeFileSync(cacheFileOf(bundleFile), Buffer.concat([Buffer.from(loaded.buildId, 'latin1'), data]));
   return data.length;
 }
