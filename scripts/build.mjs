@@ -48,9 +48,12 @@ await build({
   banner: { js: `${BUILD_LINE}${'0'.repeat(64)}\n'use strict';\nconst __dynsim_bundle_url = require('node:url').pathToFileURL(__filename).href;` },
 });
 // the build id on the bundle's first line: SHA-256 of the bundle with a blank id (same length,
-// so the source map still fits); the code cache is keyed by it
+// so the source map still fits); the code cache is keyed by it. esbuild escapes every other
+// character in strings, regular expressions and names (charset ascii), but copies comments:
+// those get '?' per UTF-16 unit (columns stay), so that the bundle is ASCII, loaded as a
+// one-byte string
 {
-  const text = readFileSync('dist/cli.cjs', 'utf8');
+  const text = readFileSync('dist/cli.cjs', 'utf8').replace(/[^\x00-\x7f]/g, '?');
   if (!text.startsWith(`${BUILD_LINE}${'0'.repeat(64)}\n`)) throw new Error('dist/cli.cjs: no build line');
   const id = createHash('sha256').update(text).digest('hex');
   writeFileSync('dist/cli.cjs', `${BUILD_LINE}${id}${text.slice(BUILD_LINE.length + 64)}`);

@@ -13,6 +13,7 @@
  * Without a usable cache the bundle is compiled from source: the same program, slower to
  * start. (No hashing here: loading node:crypto alone costs ~6 ms.)
  */
+import { isAscii } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -43,7 +44,10 @@ export function cacheFileOf(bundleFile: string): string {
 }
 
 export function loadBundle(bundleFile: string): LoadedBundle {
-  const source = readFileSync(bundleFile, 'utf8');
+  const bytes = readFileSync(bundleFile);
+  // the build makes the bundle ASCII: decoded as such it is a one-byte string (read and scanned
+  // ~2x faster than the two-byte string that a single other character makes of all of it)
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const buildId = source.startsWith(BUILD_LINE) ? source.slice(BUILD_LINE.length, BUILD_LINE.length + BUILD_ID_LENGTH) : undefined;
   let cachedData: Buffer | undefined;
   let cache: LoadedBundle['cache'] = 'none';
