@@ -10,7 +10,7 @@ export * from './formats/network.js';
 export * from './formats/hardware.js';
 export * from './formats/trace.js';
 export { validateWith, parseJson } from './formats/validate.js';
-export { loadNetwork, loadHardware, listPresets, locate, readJsonFile } from './formats/load.js';
+export { loadNetwork, loadHardware, listPresets, locate, readJsonFile, presetRecords } from './formats/load.js';
 export { generateJsonSchemas } from './formats/schemas.js';
 
 // workload

@@ -116,6 +116,26 @@ describe('dynsim binary (spawned)', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('error: /no/such/trace.jsonl: cannot read: no such file\n');
   });
+
+  it('replays bundled presets from the build record as the schema check would load them', () => {
+    // copies with one more trailing space are not the recorded texts: they go through the schemas
+    const dir = tmpDir();
+    for (const [kind, name] of [['networks', 'switch-moe'], ['hw', 'a100']] as const)
+      writeFileSync(join(dir, `${name}.json`), `${readFileSync(join(root, 'configs', kind, `${name}.json`), 'utf8')} `);
+    const run = (net: string, hw: string) =>
+      spawnSync('node', [bin, 'run', '--network', net, '--hw', hw, '--synthetic', '40', '--strategy', 'compact', '--json'], { encoding: 'utf8' });
+    const recorded = run('switch-moe', 'a100');
+    const checked = run(join(dir, 'switch-moe.json'), join(dir, 'a100.json'));
+    expect(recorded.status).toBe(0);
+    expect(recorded.stdout).toBe(checked.stdout);
+    // an edited preset is checked: the schema's messages
+    const h100 = JSON.parse(readFileSync(join(root, 'configs/hw/h100.json'), 'utf8')) as { accelerator: Record<string, unknown> };
+    h100.accelerator.sms = 'many';
+    writeFileSync(join(dir, 'h100.json'), JSON.stringify(h100));
+    const bad = spawnSync('node', [bin, 'run', '--hw', join(dir, 'h100.json'), '--synthetic', '8'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe(`error: ${join(dir, 'h100.json')}: accelerator.sms: expected number, got "many"\n`);
+  });
 });
 
 describe('dynsim run', () => {

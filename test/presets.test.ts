@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { listPresets, loadHardware, loadNetwork, presetDir } from '../src/formats/load.js';
+import { listPresets, loadHardware, loadNetwork, presetDir, presetRecords } from '../src/formats/load.js';
 import { generateJsonSchemas } from '../src/formats/schemas.js';
 import { validateFile } from '../src/api/validate.js';
 
@@ -44,6 +44,18 @@ describe('bundled presets', () => {
       expect(uncited).toEqual([]);
       expect((await validateFile(join(presetDir('hw'), `${name}.json`))).ok).toBe(true);
     });
+
+  it('the build records every preset with the document the schema check makes of it', () => {
+    const records = presetRecords();
+    expect(records.networks.length).toBe(NETWORKS.length);
+    expect(records.hw.length).toBe(HARDWARE.length);
+    for (const [i, name] of NETWORKS.entries()) {
+      expect(records.networks[i]!.text).toBe(readFileSync(join(presetDir('networks'), `${name}.json`), 'utf8'));
+      expect(JSON.parse(records.networks[i]!.document)).toStrictEqual(loadNetwork(name).spec);
+    }
+    for (const [i, name] of HARDWARE.entries())
+      expect(JSON.parse(records.hw[i]!.document)).toStrictEqual(loadHardware(name).spec);
+  });
 
   it('the accelerator kinds cover both hardware families', () => {
     const kinds = new Set(HARDWARE.map((h) => loadHardware(h).spec.accelerator.kind));

@@ -4,9 +4,8 @@
  */
 import { DynsimError } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { listPresets, loadHardware, loadNetwork, readJsonFile, type InMemoryDocument } from '../formats/load.js';
+import { listPresets, loadHardwareLazily, loadNetworkLazily, readJsonFile, type InMemoryDocument } from '../formats/presets.js';
 import { validateWith } from '../formats/validate.js';
-import { Plan, checkPlanAgainstNetwork } from '../formats/plan.js';
 import { createAccelerator } from '../hardware/registry.js';
 import { JsonlTraceSource } from '../trace/jsonl-reader.js';
 import type { TraceSource } from '../trace/source.js';
@@ -118,21 +117,26 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     traceSource && o.network === undefined && o.networkDocument === undefined && listPresets('networks').includes(traceSource.header.network)
       ? traceSource.header.network
       : undefined;
-  const net = loadNetwork(o.networkDocument ?? o.network ?? headerNetwork ?? RUN_DEFAULTS.network);
-  const hw = loadHardware(o.hwDocument ?? o.hw ?? RUN_DEFAULTS.hw);
+  // bundled presets without building the network and hardware schemas (src/formats/presets.ts)
+  const net = await loadNetworkLazily(o.networkDocument ?? o.network ?? headerNetwork ?? RUN_DEFAULTS.network);
+  const hw = await loadHardwareLazily(o.hwDocument ?? o.hw ?? RUN_DEFAULTS.hw);
   const accel = createAccelerator(hw.spec.accelerator);
   const seed = o.seed ?? RUN_DEFAULTS.seed;
   let strategy = o.strategy ?? RUN_DEFAULTS.strategy;
   let plan: Record<string, StrategyKind> = {};
-  if (o.planFile) {
-    const p = validateWith(Plan, readJsonFile(o.planFile), o.planFile);
-    checkPlanAgainstNetwork(p, net, o.planFile);
-    if (o.strategy === undefined) strategy = p.default;
-    plan = { ...p.gates };
-  }
-  if (o.plan) {
-    checkPlanAgainstNetwork({ format: 'dynsim-plan', version: 1, network: net.spec.id, default: strategy, gates: o.plan }, net);
-    plan = { ...plan, ...o.plan };
+  if (o.planFile || o.plan) {
+    // the plan schema is built only for a plan
+    const { Plan, checkPlanAgainstNetwork } = await import('../formats/plan.js');
+    if (o.planFile) {
+      const p = validateWith(Plan, readJsonFile(o.planFile), o.planFile);
+      checkPlanAgainstNetwork(p, net, o.planFile);
+      if (o.strategy === undefined) strategy = p.default;
+      plan = { ...p.gates };
+    }
+    if (o.plan) {
+      checkPlanAgainstNetwork({ format: 'dynsim-plan', version: 1, network: net.spec.id, default: strategy, gates: o.plan }, net);
+      plan = { ...plan, ...o.plan };
+    }
   }
   let source: TraceSource;
   let samplesTotal: number | undefined;

@@ -5,7 +5,7 @@
  * what one unsharded run writes.
  *
  * Workers: the bundle's worker script (dist/sweep-worker.js, an esbuild entry) is looked up
- * next to the module that holds this code (dist/cli.js or dist/index.js). When it is not there
+ * next to the module that holds this code (dist/cli.cjs or dist/index.js). When it is not there
  * (running from the TypeScript sources, e.g. under vitest) or with one job, points run
  * in-process, one after the other. The main thread builds each point's run options (including
  * a modified hardware/network document for `hw.`/`network.` axes) and hands them over.

@@ -1,8 +1,8 @@
-/** Executable entry point of the `dynsim` command (bundled to dist/cli.js). */
-import { config } from 'zod';
-import { main } from './main.js';
+/**
+ * Executable entry point of the `dynsim` command (bundled to dist/cli.js): loads the command
+ * bundle dist/cli.cjs (src/cli/entry.ts) with its code cache and runs the command line.
+ */
+import { fileURLToPath } from 'node:url';
+import { loadBundle } from './bundle-loader.js';
 
-// a command parses a few documents once: zod's per-schema compiled fast path (new Function
-// per object schema) costs more to build than it saves
-config({ jitless: true });
-void main();
+void loadBundle(fileURLToPath(new URL('./cli.cjs', import.meta.url))).exports.main();

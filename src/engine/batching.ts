@@ -5,7 +5,6 @@
  * when it holds `batchSize` samples or `timeoutNs` after its first arrival, whichever is
  * first (dynamic batching as in Triton / TF-Serving), so latency includes the queue wait.
  */
-import seedrandom from 'seedrandom';
 import { DynsimError } from '../util/errors.js';
 import type { SampleRecord } from '../formats/trace.js';
 
@@ -28,19 +27,26 @@ export interface FormedBatch {
   readyNs: number;
 }
 
+/** The random source of generated (Poisson) arrivals, undefined without them. seedrandom is
+ * loaded only then: it loads node:crypto, ~6 ms of a replay's start. */
+export async function arrivalRng(opts: BatchingOptions): Promise<(() => number) | undefined> {
+  if (opts.mode !== 'streaming' || opts.arrivalRateHz === undefined) return undefined;
+  const { default: seedrandom } = await import('seedrandom');
+  return seedrandom(`${opts.seed}:arrivals`);
+}
+
 export class Batcher {
   private cur: SampleRecord[] = [];
   private arr: number[] = [];
   private clock = 0;
   private prev = -Infinity;
-  private readonly rng: (() => number) | undefined;
 
+  /** `rng`: arrivalRng(opts). */
   constructor(
     private readonly opts: BatchingOptions,
     private readonly origin: string,
-  ) {
-    this.rng = opts.mode === 'streaming' && opts.arrivalRateHz !== undefined ? seedrandom(`${opts.seed}:arrivals`) : undefined;
-  }
+    private readonly rng: (() => number) | undefined,
+  ) {}
 
   /** Adds a sample; returns the batches it closes (zero, one, or two). */
   push(s: SampleRecord, out: FormedBatch[]): void {

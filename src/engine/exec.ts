@@ -222,9 +222,9 @@ export interface TapeEntry {
   readonly slowNs: number;
   readonly throttles: boolean;
   readonly useful: UsefulFlops | undefined;
-  /** Its additions to the tag's tally, for a kernel without `useful`, at the normal and (made
-   * when first needed) at the sustained clock. */
-  readonly prepared: PreparedKernel | undefined;
+  /** Its additions to the tag's tally at the normal and (made when first needed) at the
+   * sustained clock; a masked kernel's with the batch's useful FLOPs (Tally.addMasked). */
+  readonly prepared: PreparedKernel;
   preparedThrottled: PreparedKernel | undefined;
   /** The cost at the sustained clock (Machine.throttled), once needed. */
   costThrottled: KernelCost | undefined;
@@ -449,10 +449,9 @@ export class Exec {
         m.accelT = accelT;
         m.accelBusyNs = busy;
         m.idleNs = idle;
-        const c = slow ? (e.costThrottled ??= m.throttled(e.cost)) : e.cost;
-        tally.addKernel(c, e.tag.category, e.useful(this));
+        tally.addMasked(slow ? (e.preparedThrottled ??= new PreparedKernel(m.throttled(e.cost), e.tag.category)) : e.prepared, e.useful(this));
       } else if (slow) tally.addPrepared((e.preparedThrottled ??= new PreparedKernel(m.throttled(e.cost), e.tag.category)));
-      else tally.addPrepared(e.prepared!);
+      else tally.addPrepared(e.prepared);
     }
     m.hostT = hostT;
     m.hostBusyNs = hostBusy;
@@ -467,14 +466,14 @@ export class Exec {
     const slow = m.accelBusyNs >= m.throttleAfterNs && e.throttles;
     const c = slow ? (e.costThrottled ??= m.throttled(e.cost)) : e.cost;
     this.advanceBy(c.timeNs, e.issueNs, e.tag);
-    if (e.useful !== undefined) e.tag.tally.addKernel(c, e.tag.category, e.useful(this));
-    else if (slow) e.tag.tally.addPrepared((e.preparedThrottled ??= new PreparedKernel(c, e.tag.category)));
-    else e.tag.tally.addPrepared(e.prepared!);
+    const p = slow ? (e.preparedThrottled ??= new PreparedKernel(c, e.tag.category)) : e.prepared;
+    if (e.useful !== undefined) e.tag.tally.addMasked(p, e.useful(this));
+    else e.tag.tally.addPrepared(p);
   }
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
     const m = this.m;
-    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], timeNs: cost.timeNs, slowNs: cost.throttledTimeNs, throttles: cost.throttledTimeNs !== cost.timeNs, useful, prepared: useful ? undefined : new PreparedKernel(cost, tag.category), preparedThrottled: undefined, costThrottled: undefined });
+    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], timeNs: cost.timeNs, slowNs: cost.throttledTimeNs, throttles: cost.throttledTimeNs !== cost.timeNs, useful, prepared: new PreparedKernel(cost, tag.category), preparedThrottled: undefined, costThrottled: undefined });
     // once the device has been busy long enough, it runs at its power-limited sustained clock
     if (m.accelBusyNs >= m.throttleAfterNs && cost.throttledTimeNs !== cost.timeNs) cost = m.throttled(cost);
     const start = this.advance(cost.timeNs, tag, op);

@@ -4,7 +4,8 @@
  * Row mapping: linear -> its rows (tokens); conv2d -> output pixels (implicit GEMM); attention
  * -> one row per query token per head; vector layers -> one row per output element.
  */
-import { DTYPE_BYTES, type Dtype, type Layer } from '../formats/network.js';
+import type { Dtype, Layer } from '../formats/network.js';
+import { DTYPE_BYTES } from '../formats/dtypes.js';
 import { convOut } from '../network/work.js';
 import type { KernelSpec, PathWork, RowRun } from '../hardware/types.js';
 

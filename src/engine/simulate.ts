@@ -13,7 +13,7 @@ import { LatencyHistogram, UtilizationSeries } from '../metrics/accumulator.js';
 import { getStrategy } from '../strategy/registry.js';
 import type { Strategy, StrategyKind } from '../strategy/types.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
-import { Batcher, type BatchingOptions, type FormedBatch } from './batching.js';
+import { Batcher, arrivalRng, type BatchingOptions, type FormedBatch } from './batching.js';
 import { Exec, Machine, RowState, netShapes, type AnytimeClock, type ExecutionMode, type NetShapes, type Slot, type TapeEntry } from './exec.js';
 import { DynsimError } from '../util/errors.js';
 import { buildProgram, type Step } from './program.js';
@@ -97,7 +97,8 @@ export class Engine {
   private readonly ready: FormedBatch[] = [];
   private slots: Slot[] = [];
 
-  constructor(private readonly cfg: EngineConfig, origin: string) {
+  /** `arrivals`: arrivalRng(cfg.batching). */
+  constructor(private readonly cfg: EngineConfig, origin: string, arrivals: (() => number) | undefined) {
     const { net } = cfg;
     this.sh = netShapes(net);
     this.program = buildProgram(net);
@@ -112,7 +113,7 @@ export class Engine {
           path: 'accelerator.kind',
           message: `strategy "${s.kind}" does not apply to a ${accKind} (it needs ${s.appliesTo.join(' or ')}); ${accKind === 'gpu-simt' ? 'multi-kernel is for spatial arrays' : 'a static-dataflow array cannot branch per lane: use mask, host, compact, per-sample or multi-kernel'}`,
         });
-    this.batcher = new Batcher(cfg.batching, origin);
+    this.batcher = new Batcher(cfg.batching, origin, arrivals);
     this.weight = new Map(
       net.gates.map((g) => [g.gate.id, g.gate.kind === 'moe' ? g.gate.tokens : g.gate.kind === 'spatial' ? g.gate.positions : 1]),
     );
@@ -272,7 +273,8 @@ export async function simulateMany(
   onProgress?: (samplesDone: number) => void,
 ): Promise<SimulationOutput[]> {
   for (const c of configs) checkTraceMatchesNetwork(source.header, c.net, source.origin);
-  const engines = configs.map((c) => new Engine(c, source.origin));
+  const engines: Engine[] = [];
+  for (const c of configs) engines.push(new Engine(c, source.origin, await arrivalRng(c.batching)));
   let n = 0;
   for await (const chunk of source.chunks()) {
     for (const s of chunk) for (const e of engines) e.push(s);

@@ -7,12 +7,11 @@
  */
 import * as z from 'zod';
 
-export const DTYPES = ['fp32', 'fp16', 'bf16', 'int8'] as const;
+import { DTYPES } from './dtypes.js';
+
+export { DTYPES, DTYPE_BYTES } from './dtypes.js';
 export const Dtype = z.enum(DTYPES).describe('Element type; sets bytes per element.');
 export type Dtype = z.infer<typeof Dtype>;
-
-/** Bytes per element of each dtype. */
-export const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
 
 const count = (what: string) => z.number().int().min(1).describe(what);
 const name = z.string().min(1);

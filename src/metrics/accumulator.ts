@@ -31,7 +31,7 @@ export class Tally {
   reconfigurations = 0;
   reconfigurationNs = 0;
 
-  /** Adds a kernel (addPrepared and PreparedKernel mirror this: change them together);
+  /** Adds a kernel (addPrepared, addMasked and PreparedKernel mirror this: change them together);
    * `usefulFlops` replaces the cost's own (a masked kernel's useful work
    * depends on the batch while the rest of its cost does not). */
   addKernel(c: KernelCost, category: KernelCategory, usefulFlops = c.usefulFlops): void {
@@ -67,17 +67,7 @@ export class Tally {
   /** Adds a kernel prepared by PreparedKernel: the same sums as addKernel, with the products
    * and ratios done once (a replayed batch adds the same kernels over and over). */
   addPrepared(p: PreparedKernel): void {
-    this.kernels++;
-    this.timeNs += p.timeNs;
-    this.cycles += p.cycles;
-    this.issuedSlotFlops += p.issuedSlotFlops;
-    this.activeFlops += p.activeFlops;
-    this.usefulFlops += p.usefulFlops;
-    this.divergentSlotFlops += p.divergentSlotFlops;
-    this.units += p.units;
-    this.divergentUnits += p.divergentUnits;
-    this.dramBytes += p.dramBytes;
-    this.energyPj += p.energyPj;
+    this.addSums(p, p.usefulFlops);
     if (p.category === 'regroup') {
       this.regroupNs += p.timeNs;
       return;
@@ -89,6 +79,40 @@ export class Tally {
     this.maskedWasteNs += p.maskedWasteNs;
     this.divergenceNs += p.divergenceNs;
     this.usefulComputeNs += p.usefulComputeNs;
+  }
+
+  /** The sums addKernel starts with, from a prepared kernel (addPrepared, addMasked); addKernel
+   * repeats them on cost objects: one function over both would load from four maps. */
+  private addSums(p: PreparedKernel, usefulFlops: number): void {
+    this.kernels++;
+    this.timeNs += p.timeNs;
+    this.cycles += p.cycles;
+    this.issuedSlotFlops += p.issuedSlotFlops;
+    this.activeFlops += p.activeFlops;
+    this.usefulFlops += usefulFlops;
+    this.divergentSlotFlops += p.divergentSlotFlops;
+    this.units += p.units;
+    this.divergentUnits += p.divergentUnits;
+    this.dramBytes += p.dramBytes;
+    this.energyPj += p.energyPj;
+  }
+
+  /** addKernel for a replayed masked kernel: the same sums in the same order, from its prepared
+   * kernel (p.category is the kernel's category) with the batch's useful FLOPs. Every
+   * PreparedKernel has one map, where the model's cost objects and their sustained-clock
+   * copies have three: loads merged over those boxed each double (~70 bytes of garbage per
+   * masked kernel). */
+  addMasked(p: PreparedKernel, usefulFlops: number): void {
+    this.addSums(p, usefulFlops);
+    if (p.category === 'regroup') this.regroupNs += p.timeNs;
+    else if (p.category === 'blend') this.maskedWasteNs += p.timeNs;
+    else {
+      const masked = p.issuedSlotFlops > 0 ? (p.activeFlops - usefulFlops) / p.issuedSlotFlops : 0;
+      const div = p.issuedSlotFlops > 0 ? p.divergentSlotFlops / p.issuedSlotFlops : 0;
+      this.maskedWasteNs += p.timeNs * masked;
+      this.divergenceNs += p.timeNs * div;
+      this.usefulComputeNs += p.timeNs * (1 - masked - div);
+    }
   }
 
   /** Adds another tally into this one. */

@@ -3,7 +3,8 @@
  * outputs, and the GEMM view (M x K x N per sample) of matrix layers. Pure functions.
  * FLOP conventions: one multiply-accumulate = 2 FLOPs (as in the MLPerf / fvcore counts).
  */
-import { DTYPE_BYTES, type Dtype, type Layer } from '../formats/network.js';
+import type { Dtype, Layer } from '../formats/network.js';
+import { DTYPE_BYTES } from '../formats/dtypes.js';
 
 export interface GemmShape {
   /** Rows per sample (output positions or tokens). */

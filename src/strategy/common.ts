@@ -3,7 +3,7 @@
  * segment on or off, and for channel gates how many output columns. Strategies differ only in
  * how they turn these needs into kernels, so the decision semantics live here once.
  */
-import { DTYPE_BYTES } from '../formats/network.js';
+import { DTYPE_BYTES } from '../formats/dtypes.js';
 import { maskBits, type MaskDecision, type MoeDecision } from '../formats/trace.js';
 import type { ResolvedGate, ResolvedNetwork } from '../network/resolve.js';
 import { RowState, type Exec, type Slot } from '../engine/exec.js';

@@ -4,7 +4,6 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { DynsimError } from '../util/errors.js';
 import {
@@ -47,8 +46,10 @@ export interface LineBatch {
 /** Yields the lines of a file a read chunk at a time (fewer async steps than per line). */
 export async function* readLineBatches(path: string): AsyncGenerator<LineBatch> {
   const gz = await isGzipFile(path);
+  // zlib is loaded for gzip traces only (before the stream exists: no await between its creation and its error handler)
+  const zlib = gz ? await import('node:zlib') : undefined;
   const raw = createReadStream(path, { highWaterMark: 1 << 16 });
-  const stream: Readable = gz ? raw.pipe(createGunzip()) : raw;
+  const stream: Readable = zlib ? raw.pipe(zlib.createGunzip()) : raw;
   if (gz) raw.on('error', (e) => stream.destroy(e));
   const decoder = new StringDecoder('utf8');
   let rest = '';
@@ -100,6 +101,7 @@ export async function* readLines(path: string): AsyncGenerator<[number, string]>
  */
 async function* linePieces(path: string, gz: boolean): AsyncGenerator<{ buf: Buffer; length: number }> {
   if (gz) {
+    const { createGunzip } = await import('node:zlib'); // for gzip traces only
     const raw = createReadStream(path);
     const stream = raw.pipe(createGunzip({ chunkSize: 1 << 18 }));
     raw.on('error', (e) => stream.destroy(e));

@@ -39,7 +39,7 @@
  * configuration (configLoadNs, residentConfigs) is the engine's business, not a kernel cost.
  */
 import type { SpatialArray } from '../../formats/hardware.js';
-import { DTYPE_BYTES } from '../../formats/network.js';
+import { DTYPE_BYTES } from '../../formats/dtypes.js';
 import { convOut } from '../../network/work.js';
 import { DynsimError } from '../../util/errors.js';
 import type { AcceleratorModel, KernelCost, KernelSpec, PathWork } from '../types.js';
