@@ -45,6 +45,16 @@ describe('kept-aside composite measurements (calibration/h100-composite)', () =>
     expect(r.overall.ranking.groups).toBe(18);
     expect(r.overall.ranking.agree).toBeGreaterThanOrEqual(17);
   }, 60_000);
+
+  it('MoE forwards: the fastest strategy agrees in all 8 groups; graph mode within its known small-M GEMM gap (median |error| <= 20%)', async () => {
+    const r = await correlate({ files: [join(root, 'calibration', 'h100-composite', 'moe.json')] });
+    expect(r.cases.length).toBe(16);
+    expect(r.overall.ranking.groups).toBe(8);
+    expect(r.overall.ranking.agree).toBe(8);
+    const graph = r.cases.filter((c) => c.mode === 'graph');
+    expect(graph.length).toBe(8);
+    expect(median(graph.map((c) => c.ape))).toBeLessThanOrEqual(0.2);
+  }, 60_000);
 });
 
 describe('converted H100 cases (calibration/h100)', () => {
