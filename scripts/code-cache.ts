@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cacheFileOf, loadBundle, writeCodeCache } from '../src/cli/bundle-loader.js';
 
-const root = join(import.meta.dirname, '..');
+const root = fileURLToPath(new URL('..', import.meta.url)); // import.meta.dirname needs Node 20.11
 const bundle = join(root, 'dist', 'cli.cjs');
 rmSync(cacheFileOf(bundle), { force: true });
 const dir = mkdtempSync(join(tmpdir(), 'dynsim-code-cache-'));

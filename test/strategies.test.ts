@@ -239,7 +239,13 @@ describe('MoE and exits (hand-derived)', () => {
     const m = r.gates.m!;
     expect(m.executedFlops).toBe(4 * 16 * F);
     expect(m.usefulFlops).toBe(28 * F);
+    expect(m.droppedFlops).toBe(4 * F); // expert 0's 4 tokens over capacity
     expect(m.maskWasteFraction).toBe(1 - 28 / 64);
+    // the ideal saving counts the routed work (useful + dropped): the same as under compact
+    const cp = await run(files, { strategy: 'compact' });
+    expect(cp.gates.m!.droppedFlops).toBe(0);
+    expect(m.idealSaving).toBeCloseTo(cp.gates.m!.idealSaving, 12);
+    expect(r.metrics.idealSaving).toBeCloseTo(cp.metrics.idealSaving, 12);
     // dispatch gather, one batched expert GEMM, gather back, weighted sum
     expect(m.kernels).toBe(4);
     // each 16-row entry is its own 32-row tile: 4 CTAs of 32 ns on 4 SMs run at once; layer a
@@ -251,6 +257,15 @@ describe('MoE and exits (hand-derived)', () => {
     const r2 = await run(f2, { strategy: 'capacity' });
     expect(r2.metrics.totalTimeNs).toBe(r.metrics.totalTimeNs);
     expect(r2.gates.m!.usefulFlops).toBe(32 * F);
+    expect(r2.gates.m!.droppedFlops).toBe(0);
+  });
+
+  it('expert capacity rounds ceil(cf x tokens x k / E) without float residue', async () => {
+    const { expertCapacity } = await import('../src/network/capacity.js');
+    expect(expertCapacity(1.1, 3200, 1, 8)).toBe(440); // 1.1 x 3200 / 8 = 440.00000000000006 in floats
+    expect(expertCapacity(1.1, 100, 1, 10)).toBe(11);
+    expect(expertCapacity(1.25, 2048, 1, 8)).toBe(320);
+    expect(expertCapacity(1, 7, 2, 4)).toBe(4); // 3.5 -> 4
   });
 
   it('mask combine: each expert output is weighted and accumulated, reading 2 x 32 x 32 fp16 and writing 32 x 32 = 6144 B', async () => {
@@ -464,6 +479,12 @@ describe('execution modes: eager dispatch, bare CUDA launches, CUDA graph replay
     h.accelerator.throttleAfterNs = 30;
     const m = (await run(skipInputs(1, 0, h), { strategy: 'static' })).metrics;
     expect(m.totalTimeNs).toBe(96);
+    // a device already busy 30 ns before the run: both kernels at the sustained clock, and the
+    // prior busy time is not the run's utilisation
+    const hot = (await run(skipInputs(1, 0, h), { strategy: 'static', priorBusyNs: 30 })).metrics;
+    expect(hot.totalTimeNs).toBe(128);
+    expect(hot.utilization.accelerator).toBe(1);
+    await expect(run(skipInputs(1, 0, h), { strategy: 'static', priorBusyNs: -1 })).rejects.toThrow(/priorBusyNs: expected a finite busy time >= 0 ns, got -1/);
   });
 
   it('graph mode needs a GPU', async () => {

@@ -8,6 +8,11 @@
  * of coordinate descent over the gates (in network order, each strategy tried with the others
  * fixed, kept when the total time drops) from the better of that plan and the best single
  * strategy. Deterministic: ties go to the earlier strategy in STRATEGY_KINDS order.
+ *
+ * A strategy that drops routed work (`capacity`, tokens over an expert's capacity) computes
+ * less than the decisions ask: it is listed with its dropped FLOPs but is not a candidate for
+ * the best single strategy, the per-gate cheapest or the plan. Without an MoE gate it would
+ * run as `mask`, so by default it is not compared there.
  */
 import { VERSION } from '../version.js';
 import { loadHardware, loadNetwork } from '../formats/load.js';
@@ -31,6 +36,8 @@ export interface StrategySummary {
   latencyNs: RunResult['metrics']['latencyNs'];
   idealSaving: number;
   achievedSaving: number;
+  /** Routed work the strategy did not compute (0 except for `capacity` with overflow). */
+  droppedFlops: number;
   maskWasteFraction: number;
   simdEfficiency: number;
   controlTransfers: number;
@@ -61,6 +68,7 @@ function summary(strategy: StrategyKind | 'planned', r: RunResult): StrategySumm
     latencyNs: m.latencyNs,
     idealSaving: m.idealSaving,
     achievedSaving: m.achievedSaving,
+    droppedFlops: m.droppedFlops,
     maskWasteFraction: m.maskWasteFraction,
     simdEfficiency: m.simdEfficiency,
     controlTransfers: m.controlTransfers,
@@ -76,26 +84,28 @@ export async function compareStrategies(o: CompareOptions = {}): Promise<Compare
   const net = loadNetwork(o.network ?? RUN_DEFAULTS.network);
   const hw = loadHardware(o.hw ?? RUN_DEFAULTS.hw);
   const accKind = hw.spec.accelerator.kind;
-  const candidates = (o.strategies ?? [...STRATEGY_KINDS]).filter((s) => getStrategy(s).appliesTo.includes(accKind));
+  const hasMoe = net.gates.some((g) => g.gate.kind === 'moe');
+  const candidates = (o.strategies ?? STRATEGY_KINDS.filter((s) => s !== 'capacity' || hasMoe)).filter((s) => getStrategy(s).appliesTo.includes(accKind));
   const base: RunOptions = { ...o };
   delete (base as CompareOptions).strategies;
   delete (base as CompareOptions).noSearch;
 
   const results = new Map<StrategyKind, RunResult>();
   for (const s of candidates) results.set(s, await runSimulation({ ...base, strategy: s }));
-  let bestSingle = candidates[0]!;
-  for (const s of candidates) if (results.get(s)!.metrics.totalTimeNs < results.get(bestSingle)!.metrics.totalTimeNs) bestSingle = s;
+  // only strategies that compute all the routed work compete (if every one dropped some: all)
+  const complete = candidates.filter((s) => results.get(s)!.metrics.droppedFlops === 0);
+  const eligible = complete.length > 0 ? complete : candidates;
+  let bestSingle = eligible[0]!;
+  for (const s of eligible) if (results.get(s)!.metrics.totalTimeNs < results.get(bestSingle)!.metrics.totalTimeNs) bestSingle = s;
 
   const gates: CompareResult['gates'] = {};
   const localPlan: Record<string, StrategyKind> = {};
   for (const g of net.gates) {
     const id = g.gate.id;
     const times: Record<string, number> = {};
-    let cheapest = candidates[0]!;
-    for (const s of candidates) {
-      times[s] = results.get(s)!.gates[id]!.totalTimeNs;
-      if (times[s]! < times[cheapest]!) cheapest = s;
-    }
+    let cheapest = eligible[0]!;
+    for (const s of candidates) times[s] = results.get(s)!.gates[id]!.totalTimeNs;
+    for (const s of eligible) if (times[s]! < times[cheapest]!) cheapest = s;
     gates[id] = { kind: g.gate.kind, timeNsByStrategy: times, cheapest };
     localPlan[id] = g.gate.kind === 'exit' ? bestSingle : cheapest;
   }
@@ -114,7 +124,7 @@ export async function compareStrategies(o: CompareOptions = {}): Promise<Compare
   }
   if (!o.noSearch)
     for (const g of net.gates) {
-      for (const s of candidates) {
+      for (const s of eligible) {
         if (s === plan[g.gate.id]) continue;
         const trial = { ...plan, [g.gate.id]: s };
         const r = await evaluate(trial);

@@ -111,6 +111,8 @@ export const RUN_DEFAULTS = {
 export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
   if (o.trace !== undefined && o.synthetic !== undefined)
     throw new DynsimError('E_USAGE', { message: 'give either a trace file or --synthetic N, not both' });
+  if (o.priorBusyNs !== undefined && !(Number.isFinite(o.priorBusyNs) && o.priorBusyNs >= 0))
+    throw new DynsimError('E_USAGE', { path: 'priorBusyNs', message: `expected a finite busy time >= 0 ns, got ${o.priorBusyNs}` });
   // a recorded trace names its network: without --network, use the bundled preset of that id
   const traceSource = o.trace !== undefined ? await JsonlTraceSource.open(o.trace) : undefined;
   const headerNetwork =

@@ -443,9 +443,10 @@ async function network(w: Of<'network'>, c: MeasurementCase, ctx: SimContext): P
       const m = c.measured;
       const busyNs = r.metrics.utilization.accelerator * r.metrics.totalTimeNs;
       const priorBusyNs = ((m.warmup ?? 0) + Math.floor((m.count ?? 0) / 2)) * (m.opsPerSample ?? 1) * busyNs;
-      if (priorBusyNs + busyNs > acc.throttleAfterNs) {
-        r = await runSimulation({ ...o, priorBusyNs });
-        gaps.push(thermalGap());
+      if (priorBusyNs > 0 && priorBusyNs + busyNs > acc.throttleAfterNs) {
+        const hot = await runSimulation({ ...o, priorBusyNs });
+        if (hot.metrics.totalTimeNs !== r.metrics.totalTimeNs) gaps.push(thermalGap());
+        r = hot;
       }
     }
     const mt = r.metrics;

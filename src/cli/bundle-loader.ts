@@ -1,20 +1,22 @@
 /**
  * Loads the command bundle (dist/cli.cjs, CommonJS) with V8's code cache, as Node's own
  * CommonJS loader would load it but through `vm.Script` with `cachedData`: Node 20 has no
- * compile cache for ES modules or for `require`. Compiling the ~0.9 MB bundle and then,
+ * compile cache for ES modules or for `require`. Compiling the ~1.1 MB bundle and then,
  * function by function, the code a replay runs took ~60 ms of every invocation; with the
  * bytecode from the cache (written at build time by scripts/code-cache.ts after a warm-up
  * replay) V8 only deserialises it.
  *
  * The bundle's first line names its build: `// dynsim command bundle, build <id>`, the SHA-256
  * of the bundle as written with a blank id (scripts/build.mjs). The cache file starts with
- * the id of the build it was made from, and a cache of another build is not used. V8 itself
+ * the id of the build it was made from and the bundle file's size and modification time, and a
+ * cache of another build, or of a bundle edited since (V8 checks only the source length), is
+ * not used. V8 itself
  * refuses a cache of another source length, V8 version or V8 flags (`cachedDataRejected`).
  * Without a usable cache the bundle is compiled from source: the same program, slower to
  * start. (No hashing here: loading node:crypto alone costs ~6 ms.)
  */
 import { isAscii } from 'node:buffer';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -38,6 +40,13 @@ export interface LoadedBundle {
 export const BUILD_LINE = '// dynsim command bundle, build ';
 export const BUILD_ID_LENGTH = 64;
 
+/** Size and modification time of the bundle file, as recorded in its cache (fixed width). */
+const STAMP_LENGTH = 40;
+function stampOf(bundleFile: string): string {
+  const st = statSync(bundleFile);
+  return `${st.size}:${Math.floor(st.mtimeMs)}`.padEnd(STAMP_LENGTH, ' ');
+}
+
 /** The code cache file of a bundle. */
 export function cacheFileOf(bundleFile: string): string {
   return `${bundleFile}.cache`;
@@ -59,7 +68,8 @@ export function loadBundle(bundleFile: string): LoadedBundle {
       // no cache: compiled from source
     }
     if (buf) {
-      if (buf.length > BUILD_ID_LENGTH && buf.toString('latin1', 0, BUILD_ID_LENGTH) === buildId) cachedData = buf.subarray(BUILD_ID_LENGTH);
+      const head = BUILD_ID_LENGTH + STAMP_LENGTH;
+      if (buf.length > head && buf.toString('latin1', 0, head) === buildId + stampOf(bundleFile)) cachedData = buf.subarray(head);
       else cache = 'stale';
     }
   }
@@ -77,6 +87,6 @@ export function loadBundle(bundleFile: string): LoadedBundle {
 export function writeCodeCache(bundleFile: string, loaded: LoadedBundle): number {
   if (loaded.buildId === undefined) throw new Error(`${bundleFile} names no build`);
   const data = loaded.script.createCachedData();
-  writeFileSync(cacheFileOf(bundleFile), Buffer.concat([Buffer.from(loaded.buildId, 'latin1'), data]));
+  writeFileSync(cacheFileOf(bundleFile), Buffer.concat([Buffer.from(loaded.buildId + stampOf(bundleFile), 'latin1'), data]));
   return data.length;
 }

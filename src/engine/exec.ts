@@ -82,6 +82,8 @@ export class Machine {
   /** Gate of the latest control transfer: the accelerator's wait is charged to it. */
   syncGate: string | undefined;
   accelBusyNs = 0;
+  /** Busy time before the run (EngineConfig.priorBusyNs): counts for throttling only. */
+  priorBusyNs = 0;
   hostBusyNs = 0;
   linkBusyNs = 0;
   idleNs = 0;
@@ -352,6 +354,11 @@ export class Exec {
   kernelMasked(spec: () => KernelSpec, usefulFlops: UsefulFlops, tag: KernelTag): void {
     const c = this.m.cached(this.memo(), `M${tag.key}`, spec);
     this.place(c, tag, tag.op, usefulFlops(this), usefulFlops);
+  }
+
+  /** Routed work the strategy leaves undone (counted for the ideal saving, never executed). */
+  dropWork(tag: KernelTag, flops: number): void {
+    tag.tally.droppedFlops += flops;
   }
 
   /** A kernel fully determined by `key` alone (e.g. a layer over a dense sub-batch of n rows). */

@@ -103,7 +103,7 @@ export class Engine {
     this.sh = netShapes(net);
     this.program = buildProgram(net);
     this.machine = new Machine(cfg.hw.spec, cfg.accel, net, this.program.map((s) => s.gate), cfg.mode);
-    this.machine.accelBusyNs = cfg.priorBusyNs ?? 0;
+    this.machine.accelBusyNs = this.machine.priorBusyNs = cfg.priorBusyNs ?? 0;
     this.strategies = new Map(net.gates.map((g) => [g.gate.id, getStrategy(cfg.plan?.[g.gate.id] ?? cfg.strategy)]));
     const accKind = cfg.hw.spec.accelerator.kind;
     for (const s of new Set([getStrategy(cfg.strategy), ...this.strategies.values()]))
@@ -111,7 +111,7 @@ export class Engine {
         throw new DynsimError('E_USAGE', {
           file: cfg.hw.file,
           path: 'accelerator.kind',
-          message: `strategy "${s.kind}" does not apply to a ${accKind} (it needs ${s.appliesTo.join(' or ')}); ${accKind === 'gpu-simt' ? 'multi-kernel is for spatial arrays' : 'a static-dataflow array cannot branch per lane: use mask, host, compact, per-sample or multi-kernel'}`,
+          message: `strategy "${s.kind}" does not apply to a ${accKind} (it needs ${s.appliesTo.join(' or ')}); ${accKind === 'gpu-simt' ? 'multi-kernel is for spatial arrays' : 'a static-dataflow array cannot branch per lane: use static, mask, compact, host, per-sample, multi-kernel or capacity'}`,
         });
     this.batcher = new Batcher(cfg.batching, origin, arrivals);
     this.weight = new Map(

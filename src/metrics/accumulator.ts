@@ -13,6 +13,9 @@ export class Tally {
   issuedSlotFlops = 0;
   activeFlops = 0;
   usefulFlops = 0;
+  /** Work the decisions asked for that the strategy did not compute (MoE tokens over an
+   * expert's capacity under `capacity`): not executed, not useful, but part of the routed work. */
+  droppedFlops = 0;
   divergentSlotFlops = 0;
   units = 0;
   divergentUnits = 0;
@@ -123,6 +126,7 @@ export class Tally {
     this.issuedSlotFlops += o.issuedSlotFlops;
     this.activeFlops += o.activeFlops;
     this.usefulFlops += o.usefulFlops;
+    this.droppedFlops += o.droppedFlops;
     this.divergentSlotFlops += o.divergentSlotFlops;
     this.units += o.units;
     this.divergentUnits += o.divergentUnits;

@@ -27,6 +27,7 @@ export interface RunMetrics {
   divergentWarps: number;
   executedFlops: number;
   usefulFlops: number;
+  droppedFlops: number;
   maskWasteFraction: number;
   controlTransfers: number;
   controlTransferNs: number;
@@ -56,11 +57,14 @@ export interface ScopeMetrics {
   divergentWarps: number;
   executedFlops: number;
   usefulFlops: number;
+  /** Routed work the strategy dropped (not computed): tokens over an expert's capacity. */
+  droppedFlops: number;
   maskWasteFraction: number;
   controlTransfers: number;
   controlTransferNs: number;
   energyPj: number;
-  /** 1 - useful FLOPs / FLOPs of the same scope under the static strategy. */
+  /** 1 - (useful + dropped) FLOPs / FLOPs of the same scope under the static strategy: the
+   * saving the decisions allow, the same for every strategy. */
   idealSaving: number;
   /** 1 - time / time of the same scope under the static strategy. */
   achievedSaving: number;
@@ -83,11 +87,12 @@ export function scopeMetrics(t: Tally, base: Tally | undefined, clockGhz: number
     divergentWarps: t.divergentUnits,
     executedFlops: t.activeFlops,
     usefulFlops: t.usefulFlops,
+    droppedFlops: t.droppedFlops,
     maskWasteFraction: 1 - ratio(t.usefulFlops, t.activeFlops, 1),
     controlTransfers: t.controlTransfers,
     controlTransferNs: t.controlTransferNs,
     energyPj: t.energyPj,
-    idealSaving: base && base.activeFlops > 0 ? 1 - t.usefulFlops / base.activeFlops : 0,
+    idealSaving: base && base.activeFlops > 0 ? 1 - (t.usefulFlops + t.droppedFlops) / base.activeFlops : 0,
     achievedSaving: baseTime > 0 ? 1 - time / baseTime : 0,
     timeNs: {
       usefulCompute: t.usefulComputeNs,
@@ -137,12 +142,13 @@ export function runMetrics(r: RunMetricInputs): RunMetrics {
     divergentWarps: t.divergentUnits,
     executedFlops: t.activeFlops,
     usefulFlops: t.usefulFlops,
+    droppedFlops: t.droppedFlops,
     maskWasteFraction: maskedShare,
     controlTransfers: t.controlTransfers,
     controlTransferNs: t.controlTransferNs,
     acceleratorIdleOnHostFraction: ratio(t.idleOnHostNs, total),
     utilization: {
-      accelerator: ratio(m.accelBusyNs, total),
+      accelerator: ratio(m.accelBusyNs - m.priorBusyNs, total),
       compute: ratio(t.activeFlops, r.peakFlopsPerNs * total),
       host: ratio(m.hostBusyNs, total),
       link: ratio(m.linkBusyNs, total),
@@ -151,7 +157,7 @@ export function runMetrics(r: RunMetricInputs): RunMetrics {
     wastedEnergyPj:
       t.energyPj * maskedShare +
       r.staticPowerW * (t.maskedWasteNs + t.divergenceNs + t.idleOnHostNs + t.reconfigurationNs) * 1000,
-    idealSaving: sim.samples > 0 ? 1 - t.usefulFlops / (r.staticFlopsPerSample * sim.samples) : 0,
+    idealSaving: sim.samples > 0 ? 1 - (t.usefulFlops + t.droppedFlops) / (r.staticFlopsPerSample * sim.samples) : 0,
     achievedSaving: r.baselineTimeNs > 0 ? 1 - total / r.baselineTimeNs : 0,
     timeNs: {
       usefulCompute: t.usefulComputeNs,

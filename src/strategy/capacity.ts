@@ -19,14 +19,10 @@ import type { Strategy } from './types.js';
 import type { Exec } from '../engine/exec.js';
 import type { ResolvedGate } from '../network/resolve.js';
 import type { RowRun } from '../hardware/types.js';
-import { copyKernel, kernelOf, pushRun } from '../engine/kernels.js';
+import { copyKernel, kernelOf, pushRun, RUN_PATH } from '../engine/kernels.js';
 import { maskStrategy } from './mask.js';
 import { expertLoad, presentCount } from './common.js';
-
-/** Token slots per expert for `tokens` tokens in the batch (Switch Transformer, eq. 3). */
-export function expertCapacity(capacityFactor: number, tokens: number, topK: number, experts: number): number {
-  return Math.ceil((capacityFactor * tokens * topK) / experts);
-}
+import { expertCapacity } from '../network/capacity.js';
 
 function moe(x: Exec, g: ResolvedGate): void {
   const gate = g.gate;
@@ -46,17 +42,22 @@ function moe(x: Exec, g: ResolvedGate): void {
     const shape = shapes[k]!;
     const r = shape.rowsPerSample;
     const spec = () => {
+      // a layer without weights (an activation) is one element-wise kernel over every slot
+      if (shape.full.weightBytes === 0) return kernelOf(l.name, shape, [{ rows: E * C * r, paths: RUN_PATH, useful: 1 }]);
       const runs: RowRun[] = [];
       for (let e = 0; e < E; e++) pushRun(runs, C * r, [e], 1);
       return { ...kernelOf(l.name, shape, runs, Array.from({ length: E }, () => shape.full)), entryRows: C * r };
     };
-    // kept tokens: each expert computes at most C of those routed to it
-    const useful = (y: Exec) => {
-      let kept = 0;
-      for (const n of expertLoad(y, g)) kept += Math.min(n, C);
-      return kept * r * shape.full.flopsPerRow;
-    };
-    x.kernelMasked(spec, useful, x.m.tags.expert[g.index]![k]!);
+    // kept tokens: each expert computes at most C of those routed to it; the rest is dropped
+    let kept = 0;
+    let routed = 0;
+    for (const n of expertLoad(x, g)) {
+      kept += Math.min(n, C);
+      routed += n;
+    }
+    const tag = x.m.tags.expert[g.index]![k]!;
+    x.kernelMasked(spec, () => kept * r * shape.full.flopsPerRow, tag);
+    if (routed > kept) x.dropWork(tag, (routed - kept) * r * shape.full.flopsPerRow);
   });
   // combine: each token's topK expert outputs back in token order, then their weighted sum
   const outWidth = last.full.n || last.rowsPerSample; // as regroupMoe's scatter
@@ -70,5 +71,6 @@ export const capacityStrategy: Strategy = {
   gatedLayer: maskStrategy.gatedLayer,
   moe,
   exit: maskStrategy.exit,
-  replayable: (g) => g.gate.kind !== 'exit',
+  // what is dropped depends on the routing: MoE gates are walked every batch
+  replayable: (g) => g.gate.kind !== 'exit' && g.gate.kind !== 'moe',
 };

@@ -29,6 +29,7 @@ import {
 } from '../formats/trace.js';
 import { traceGatesOf, type ResolvedNetwork } from '../network/resolve.js';
 import type { Gate } from '../formats/network.js';
+import { expertCapacity } from '../network/capacity.js';
 import type { TraceSource } from './source.js';
 import {
   ChannelParams,
@@ -361,7 +362,7 @@ function buildPlan(gate: Gate, layerIdx: readonly number[], gp: GateParams, rng:
         drift: p.routing === 'drift',
         period: p.driftPeriodSamples,
         drops: p.capacityDrops,
-        capacity: Math.ceil((gate.capacityFactor * gate.tokens * gate.topK) / E),
+        capacity: expertCapacity(gate.capacityFactor, gate.tokens, gate.topK, E),
         load: new Int32Array(E),
         picks: new Int32Array(gate.topK),
         weights: new Float64Array(gate.topK),

@@ -32,7 +32,11 @@ export function renderCompare(r: CompareResult, color = makeChalk()): string {
     ),
   );
   const dynamic = r.strategies.find((s) => s.strategy === r.bestSingle && s.strategy !== 'static') ?? r.strategies.find((s) => s.strategy !== 'static');
-  lines.push('', `ideal saving (FLOPs): ${pct(dynamic?.idealSaving ?? 0)} for the dynamic strategies; * = best single strategy`, '');
+  lines.push('', `ideal saving (FLOPs): ${pct(dynamic?.idealSaving ?? 0)} for the dynamic strategies; * = best single strategy`);
+  for (const s of r.strategies)
+    if (s.droppedFlops > 0 && s.strategy !== 'planned')
+      lines.push(`${s.strategy} dropped ${sig(s.droppedFlops)} FLOPs of routed work (tokens over capacity): not a candidate for best or plan`);
+  lines.push('');
   const strategies = r.strategies.filter((s) => s.strategy !== 'planned').map((s) => s.strategy as StrategyKind);
   lines.push(
     table(

@@ -47,6 +47,7 @@ export function renderRun(r: RunResult, color = makeChalk()): string {
     ['achieved saving (time vs static)', pct(m.achievedSaving)],
     ['executed / useful FLOPs', `${num(m.executedFlops)} / ${num(m.usefulFlops)}`],
     ['mask waste', pct(m.maskWasteFraction)],
+    ...(m.droppedFlops > 0 ? [['dropped FLOPs (over capacity)', `${num(m.droppedFlops)} (${pct(m.droppedFlops / (m.usefulFlops + m.droppedFlops))} of the routed work)`] as [string, string]] : []),
     ['SIMD efficiency', `${pct(m.simdEfficiency)} (${m.divergentWarps} divergent warps/tiles)`],
     ['control transfers', `${m.controlTransfers} (${us(m.controlTransferNs)}), accelerator idle on host ${pct(m.acceleratorIdleOnHostFraction)}`],
     ['utilization accel / compute / host / link', [m.utilization.accelerator, m.utilization.compute, m.utilization.host, m.utilization.link].map(pct).join(' / ')],
