@@ -117,6 +117,13 @@ describe('dynsim binary (spawned)', () => {
     expect(bad.stderr).toBe('error: /no/such/trace.jsonl: cannot read: no such file\n');
   });
 
+  it('a reader that closes the pipe early (| head) ends the command quietly, exit 0', () => {
+    // the shell's `dynsim run --json | head -1`: stdout is a pipe whose reader is gone
+    const code = spawnSync('bash', ['-c', `node ${JSON.stringify(bin)} run --json | head -c 1 > /dev/null; echo \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+    expect(code.stderr).toBe('');
+    expect(code.stdout.trim()).toBe('0');
+  });
+
   it('replays bundled presets from the build record as the schema check would load them', () => {
     // copies with one more trailing space are not the recorded texts: they go through the schemas
     const dir = tmpDir();

@@ -87,6 +87,11 @@ export async function runCli(argv: readonly string[]): Promise<CliOutcome> {
 
 /** Process entry point (src/cli/bin.ts): prints and sets the exit code. */
 export async function main(): Promise<void> {
+  // a reader that stops early (`dynsim run --json | head`) is not an error of ours
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const r = await runCli(process.argv.slice(2));
   if (r.stdout) process.stdout.write(r.stdout);
   if (r.stderr) process.stderr.write(r.stderr);
