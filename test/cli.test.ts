@@ -201,7 +201,7 @@ describe('dynsim run', () => {
     expect(bad.stderr).toContain(`${plan}: gates["skip.layer2.0"]`);
     const s = await runCli(['run', '--strategy', 'teleport']);
     expect(s.exitCode).toBe(2);
-    expect(s.stderr).toContain('expected one of static, mask, compact, host, per-sample, device-branch, multi-kernel, capacity, got "teleport"');
+    expect(s.stderr).toContain('expected one of static, mask, compact, host, per-sample, device-branch, multi-kernel, capacity, grouped, got "teleport"');
   });
 
   it('runs on every spatial preset with every strategy that applies; the others are clear errors', async () => {

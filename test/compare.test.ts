@@ -51,7 +51,7 @@ describe('dynsim compare and the planned strategy', () => {
     const header = { format: 'dynsim-trace', version: 1, network: 'moe', gates: [{ id: 'm', kind: 'moe', experts: 4, topK: 1, tokens: 1 }], seed: null, provenance: { test: true } };
     const lines = [header, ...Array.from({ length: 32 }, (_, i) => ({ i, d: { m: { e: [[i < 20 ? 0 : 1 + ((i - 20) % 3)]] } } }))];
     const f = writeInputs({ 'net.json': net, 'hw.json': idealGpu({ sms: 4 }), 't.jsonl': lines });
-    const r = await compareStrategies({ network: f['net.json'], hw: f['hw.json'], trace: f['t.jsonl'], batch: 32 });
+    const r = await compareStrategies({ network: f['net.json'], hw: f['hw.json'], trace: f['t.jsonl'], batch: 32, strategies: ['static', 'mask', 'compact', 'capacity'] });
     const cap = r.strategies.find((s) => s.strategy === 'capacity')!;
     expect(cap.droppedFlops).toBe(4 * 2048);
     const complete = r.strategies.filter((s) => s.strategy !== 'planned' && s.droppedFlops === 0);

@@ -320,3 +320,33 @@ describe('tile menu and chained activations (hand-derived)', () => {
     expect(withAcc({ memBandwidthGBps: 1, l2BandwidthGBps: 4, l2Bytes: 300 }).cost({ ...k, chained: true }).timeNs).toBe(800);
   });
 });
+
+describe('batched / grouped GEMM entries (hand-derived on the ideal GPU: 32-row tiles, 32 ns each)', () => {
+  const path: PathWork = { flopsPerRow: 2048, k: 32, n: 32, weightBytes: 2048, bytesPerRow: 128 };
+  const runs: RowRun[] = [
+    { rows: 20, paths: [0], useful: 1 },
+    { rows: 40, paths: [1], useful: 1 },
+    { rows: 4, paths: [3], useful: 1 },
+  ];
+  const spec = (entries?: number[]): KernelSpec => ({ name: 'g', unit: 'tensor', dtype: 'fp16', paths: [path, path, path, path], runs, ...(entries ? { entries } : {}) });
+
+  it('each entry is tiled apart: 20 + 40 + 0 + 4 rows -> 1 + 2 + 0 + 1 = 4 CTAs, 128 ns on one SM', () => {
+    const c = gpu().cost(spec([20, 40, 0, 4]));
+    expect(c.timeNs).toBe(4 * 32);
+    expect(c.units).toBe(4);
+    expect(c.divergentUnits).toBe(0);
+    expect(c.activeFlops).toBe(64 * 2048);
+  });
+
+  it('without entries the rows pack into 2 tiles that mix experts: each runs both paths', () => {
+    const c = gpu().cost(spec());
+    // tile 1: rows 0-31 = 20 of expert 0 + 12 of expert 1 (2 CTAs); tile 2: 28 of expert 1 + 4 of expert 3 (2 CTAs)
+    expect(c.timeNs).toBe(4 * 32);
+    expect(c.units).toBe(2);
+    expect(c.divergentUnits).toBe(2);
+  });
+
+  it('on 4 SMs the 4 entry tiles run at once (32 ns)', () => {
+    expect(gpu({ sms: 4 }).cost(spec([20, 40, 0, 4])).timeNs).toBe(32);
+  });
+});

@@ -37,7 +37,7 @@ describe('dynsim regress on the bundled suite (traces/)', () => {
     expect(r.stdout).not.toContain('has no expectations file');
   });
 
-  it('covers every gate family on a GPU and on a spatial array, all eight strategies, both encodings, small files', () => {
+  it('covers every gate family on a GPU and on a spatial array, all nine strategies, both encodings, small files', () => {
     const files = readdirSync(traces);
     const gpu = new Set(['h100', 'a100']);
     const arrays = new Set(['edge-32', 'tpu-128', 'array-8', 'cgra']);

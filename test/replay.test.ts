@@ -74,6 +74,10 @@ describe('batch replay equals walking the program', () => {
     await both('switch-moe', 'tpu-128', 'capacity', { ...offline, batchSize: 7 }, 'eager');
   });
 
+  it('grouped (a walked strategy: the replay path must leave it alone)', async () => {
+    await both('switch-moe', 'h100', 'grouped', offline, 'graph');
+  });
+
   it('a plan mixing mask, static and non-replayable gates', async () => {
     await both('switch-moe', 'h100', 'mask', offline, 'cuda', { 'moe.enc1': 'static' });
     await both('skipnet-resnet18', 'h100', 'mask', offline, 'eager', { 'skip.layer2.0': 'host', 'skip.layer3.0': 'static' });

@@ -260,6 +260,21 @@ describe('MoE and exits (hand-derived)', () => {
     expect(r2.gates.m!.droppedFlops).toBe(0);
   });
 
+  it('grouped: one grouped GEMM launch per expert layer, each expert\'s tokens tiled apart (compact: one launch per expert)', async () => {
+    // 20 / 4 / 4 / 4 tokens: four entries, each one 32-row tile -> 4 CTAs on 4 SMs in one
+    // 32 ns kernel; compact runs the same four tiles as four kernels in order (4 x 32 ns)
+    const d = Array.from({ length: 32 }, (_, i) => ({ m: { e: [[i < 20 ? 0 : 1 + ((i - 20) % 3)]] } }));
+    const files = writeInputs({ 'net.json': moeNet, 'hw.json': idealGpu({ sms: 4 }), 't.jsonl': trace('moe', moeGates, d) });
+    const gr = await run(files, { strategy: 'grouped' });
+    expect(gr.gates.m!.kernels).toBe(3); // gather, the grouped GEMM, scatter
+    expect(gr.gates.m!.executedFlops).toBe(32 * F);
+    expect(gr.gates.m!.maskWasteFraction).toBe(0);
+    expect(gr.metrics.totalTimeNs).toBeCloseTo(32 + 32, 6);
+    const cp = await run(files, { strategy: 'compact' });
+    expect(cp.gates.m!.kernels).toBe(6);
+    expect(cp.metrics.totalTimeNs).toBeCloseTo(32 + 4 * 32, 6);
+  });
+
   it('expert capacity rounds ceil(cf x tokens x k / E) without float residue', async () => {
     const { expertCapacity } = await import('../src/network/capacity.js');
     expect(expertCapacity(1.1, 3200, 1, 8)).toBe(440); // 1.1 x 3200 / 8 = 440.00000000000006 in floats

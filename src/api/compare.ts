@@ -11,8 +11,8 @@
  *
  * A strategy that drops routed work (`capacity`, tokens over an expert's capacity) computes
  * less than the decisions ask: it is listed with its dropped FLOPs but is not a candidate for
- * the best single strategy, the per-gate cheapest or the plan. Without an MoE gate it would
- * run as `mask`, so by default it is not compared there.
+ * the best single strategy, the per-gate cheapest or the plan. Without an MoE gate `capacity`
+ * runs as `mask` and `grouped` as `compact`, so by default they are not compared there.
  */
 import { VERSION } from '../version.js';
 import { loadHardware, loadNetwork } from '../formats/load.js';
@@ -85,7 +85,7 @@ export async function compareStrategies(o: CompareOptions = {}): Promise<Compare
   const hw = loadHardware(o.hw ?? RUN_DEFAULTS.hw);
   const accKind = hw.spec.accelerator.kind;
   const hasMoe = net.gates.some((g) => g.gate.kind === 'moe');
-  const candidates = (o.strategies ?? STRATEGY_KINDS.filter((s) => s !== 'capacity' || hasMoe)).filter((s) => getStrategy(s).appliesTo.includes(accKind));
+  const candidates = (o.strategies ?? STRATEGY_KINDS.filter((s) => (s !== 'capacity' && s !== 'grouped') || hasMoe)).filter((s) => getStrategy(s).appliesTo.includes(accKind));
   const base: RunOptions = { ...o };
   delete (base as CompareOptions).strategies;
   delete (base as CompareOptions).noSearch;

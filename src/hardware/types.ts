@@ -59,10 +59,11 @@ export interface KernelSpec {
    * by the kernel before it and are read by the one after, so when they fit in the last-level
    * cache they move through it instead of DRAM (weights still stream). */
   chained?: boolean;
-  /** Batched GEMM (one launch over several independent problems, e.g. the experts of an MoE
-   * layer padded to a common capacity): the runs form consecutive entries of this many rows,
-   * each tiled on its own (a tile never holds rows of two entries). */
-  entryRows?: number;
+  /** Batched or grouped GEMM (one launch over several independent problems, e.g. the experts
+   * of an MoE layer): the runs form consecutive entries of these many rows (the same for a
+   * batched GEMM padded to a capacity, each expert's tokens for a grouped one), each entry
+   * tiled on its own (a tile never holds rows of two entries). */
+  entries?: readonly number[];
   /** Lane-mapped kernels: machine code of one path body and the threads per block, where the
    * instruction cache matters (large bodies). */
   code?: { pathBytes: number; blockThreads: number };

@@ -46,7 +46,7 @@ function moe(x: Exec, g: ResolvedGate): void {
       if (shape.full.weightBytes === 0) return kernelOf(l.name, shape, [{ rows: E * C * r, paths: RUN_PATH, useful: 1 }]);
       const runs: RowRun[] = [];
       for (let e = 0; e < E; e++) pushRun(runs, C * r, [e], 1);
-      return { ...kernelOf(l.name, shape, runs, Array.from({ length: E }, () => shape.full)), entryRows: C * r };
+      return { ...kernelOf(l.name, shape, runs, Array.from({ length: E }, () => shape.full)), entries: Array.from({ length: E }, () => C * r) };
     };
     // kept tokens: each expert computes at most C of those routed to it; the rest is dropped
     let kept = 0;

@@ -8,6 +8,7 @@ import { perSampleStrategy } from './per-sample.js';
 import { deviceBranchStrategy } from './device-branch.js';
 import { multiKernelStrategy } from './multi-kernel.js';
 import { capacityStrategy } from './capacity.js';
+import { groupedStrategy } from './grouped.js';
 
 export const strategyRegistry = {
   static: staticStrategy,
@@ -18,6 +19,7 @@ export const strategyRegistry = {
   'device-branch': deviceBranchStrategy,
   'multi-kernel': multiKernelStrategy,
   capacity: capacityStrategy,
+  grouped: groupedStrategy,
 } satisfies { [K in StrategyKind]: Strategy };
 
 export function getStrategy(kind: StrategyKind): Strategy {

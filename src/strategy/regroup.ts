@@ -25,6 +25,9 @@ export interface RegroupMode {
   /** multi-kernel: precompiled variants per dynamic operator, at 1, 1/2, 1/4, ... of its
    * static size; a sub-batch runs padded up to the smallest that fits. */
   variants?: number;
+  /** GPUs: an MoE layer's experts run as one grouped GEMM launch (each expert's tokens an
+   * entry of its own, tiled apart) instead of one GEMM per expert. */
+  grouped?: boolean;
 }
 
 /**
@@ -150,6 +153,24 @@ export function regroupMoe(mode: RegroupMode, x: Exec, g: ResolvedGate): void {
   const staticTokens = x.present().length * gate.tokens;
   // tokens are permuted into expert order, and combined back (weighted) afterwards
   copy(x, g, 'gather', assignments * first.full.k);
+  if (mode.grouped) {
+    gate.expert.forEach((l, k) => {
+      const shape = shapes[k]!;
+      const r = shape.rowsPerSample;
+      const tag = x.m.tags.expert[g.index]![k]!;
+      if (shape.full.weightBytes === 0) {
+        // a layer without weights (an activation): one element-wise kernel over every row
+        x.kernel(kernelOf(l.name, shape, assignments > 0 ? [{ rows: assignments * r, paths: RUN_PATH, useful: 1 }] : []), tag);
+        return;
+      }
+      const runs: RowRun[] = [];
+      perExpert.forEach((tokens, e) => pushRun(runs, tokens * r, [e], 1));
+      const spec = kernelOf(l.name, shape, runs, Array.from({ length: gate.experts }, () => shape.full));
+      x.kernel({ ...spec, entries: perExpert.map((tokens) => tokens * r) }, tag);
+    });
+    copy(x, g, 'scatter', assignments * (lastShape.full.n || lastShape.rowsPerSample));
+    return;
+  }
   for (let e = 0; e < gate.experts; e++) {
     const tokens = perExpert[e]!;
     if (mode.host && tokens === 0) continue;

@@ -11,7 +11,7 @@
 import type { ResolvedGate } from '../network/resolve.js';
 import type { Exec } from '../engine/exec.js';
 
-export const STRATEGY_KINDS = ['static', 'mask', 'compact', 'host', 'per-sample', 'device-branch', 'multi-kernel', 'capacity'] as const;
+export const STRATEGY_KINDS = ['static', 'mask', 'compact', 'host', 'per-sample', 'device-branch', 'multi-kernel', 'capacity', 'grouped'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
 
 export interface Strategy {

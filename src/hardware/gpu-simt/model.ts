@@ -52,7 +52,7 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
 
   function cost(kernel: KernelSpec): KernelCost {
     // (a batched GEMM's entries share one shape, so the library picks one tile for all)
-    const oneShape = kernel.paths.length === 1 || kernel.entryRows !== undefined;
+    const oneShape = kernel.paths.length === 1 || kernel.entries !== undefined;
     if (kernel.unit !== 'tensor' || !oneShape || tiles.length === 1) return costWith(kernel, spec.gemmTile);
     let best: KernelCost | null = null;
     for (const t of tiles) {
@@ -200,18 +200,21 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       }
       if (rows > 0) join(rows);
     };
-    const entry = kernel.entryRows;
-    if (entry !== undefined && entry > 0) {
-      // a batched GEMM tiles each entry on its own: the last tile of an entry closes there
-      let pos = 0;
+    const entries = kernel.entries;
+    if (entries !== undefined) {
+      // a batched / grouped GEMM tiles each entry on its own: the last tile of an entry closes there
+      let e = 0;
+      let left = entries[0] ?? Infinity;
       for (const run of kernel.runs) {
-        let left = run.rows;
-        while (left > 0) {
-          const n = Math.min(left, entry - (pos % entry));
+        let rows = run.rows;
+        while (rows > 0) {
+          while (left === 0 && e + 1 < entries.length) left = entries[++e]!;
+          const n = Math.min(rows, left);
           addRun(run, n);
-          pos += n;
+          rows -= n;
           left -= n;
-          if (pos % entry === 0) closeUnit();
+          if (left === 0) closeUnit();
+          if (left === 0 && e + 1 >= entries.length) left = Infinity; // rows past the entries: one more
         }
       }
     } else for (const run of kernel.runs) addRun(run, run.rows);
