@@ -5,15 +5,6 @@
  * launch per expert. The work is the same; the launches, dispatches and graph nodes of E - 1
  * GEMMs per expert layer are not paid. Gates other than MoE regroup as under `compact`.
  */
-import type { Strategy } from './types.js';
-import { regroupExit, regroupGatedLayer, regroupMoe } from './regroup.js';
+import { regroupingStrategy } from './regroup.js';
 
-const mode = { host: false, grouped: true };
-
-export const groupedStrategy: Strategy = {
-  kind: 'grouped',
-  appliesTo: ['gpu-simt'],
-  gatedLayer: (x, g, layerIdx, first, last) => regroupGatedLayer(mode, x, g, layerIdx, first, last),
-  moe: (x, g) => regroupMoe(mode, x, g),
-  exit: (x, g, exitIndex) => regroupExit(mode, x, g, exitIndex),
-};
+export const groupedStrategy = regroupingStrategy('grouped', ['gpu-simt'], { host: false, grouped: true });

@@ -6,18 +6,11 @@
  * is computed and discarded (masked waste), and a variant that is not resident is loaded
  * (switching cost: configuration load plus weight reload).
  */
-import type { Strategy } from './types.js';
-import { regroupExit, regroupGatedLayer, regroupMoe, type RegroupMode } from './regroup.js';
+import { regroupingStrategy, type RegroupMode } from './regroup.js';
 
 /** Precompiled sizes per dynamic operator. */
 export const MULTI_KERNEL_VARIANTS = 4;
 
 const mode: RegroupMode = { host: false, variants: MULTI_KERNEL_VARIANTS };
 
-export const multiKernelStrategy: Strategy = {
-  kind: 'multi-kernel',
-  appliesTo: ['spatial-array'],
-  gatedLayer: (x, g, layerIdx, first, last) => regroupGatedLayer(mode, x, g, layerIdx, first, last),
-  moe: (x, g) => regroupMoe(mode, x, g),
-  exit: (x, g, exitIndex) => regroupExit(mode, x, g, exitIndex),
-};
+export const multiKernelStrategy = regroupingStrategy('multi-kernel', ['spatial-array'], mode);

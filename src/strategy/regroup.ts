@@ -14,6 +14,7 @@
  * padding (masked work) for configurations that stay resident.
  */
 import type { Exec, KernelTag } from '../engine/exec.js';
+import type { Strategy, StrategyKind } from './types.js';
 import type { ResolvedGate } from '../network/resolve.js';
 import type { RowRun } from '../hardware/types.js';
 import { RUN_PATH, copyKernel, kernelOf, narrowPath, pushRun, type LayerShape } from '../engine/kernels.js';
@@ -197,4 +198,15 @@ export function regroupExit(mode: RegroupMode, x: Exec, g: ResolvedGate, exitInd
     const afterLayer = g.layerIdx[exitIndex]!;
     copy(x, g, 'gather', remaining * activationElements(x, afterLayer).output, afterLayer);
   }
+}
+
+/** A strategy that regroups at every gate in the given mode (compact, host, multi-kernel, grouped). */
+export function regroupingStrategy(kind: StrategyKind, appliesTo: Strategy['appliesTo'], mode: RegroupMode): Strategy {
+  return {
+    kind,
+    appliesTo,
+    gatedLayer: (x, g, layerIdx, first, last) => regroupGatedLayer(mode, x, g, layerIdx, first, last),
+    moe: (x, g) => regroupMoe(mode, x, g),
+    exit: (x, g, exitIndex) => regroupExit(mode, x, g, exitIndex),
+  };
 }
