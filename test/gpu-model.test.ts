@@ -346,6 +346,12 @@ describe('batched / grouped GEMM entries (hand-derived on the ideal GPU: 32-row 
     expect(c.divergentUnits).toBe(2);
   });
 
+  it('rows past the listed entries form one more entry: [20, 0] over 64 rows -> 1 + 2 tiles', () => {
+    const c = gpu().cost(spec([20, 0]));
+    expect(c.units).toBe(3);
+    expect(c.activeFlops).toBe(64 * 2048);
+  });
+
   it('on 4 SMs the 4 entry tiles run at once (32 ns)', () => {
     expect(gpu({ sms: 4 }).cost(spec([20, 40, 0, 4])).timeNs).toBe(32);
   });

@@ -36,6 +36,13 @@ function moe(x: Exec, g: ResolvedGate): void {
   const E = gate.experts;
   const C = expertCapacity(gate.capacityFactor, tokens, gate.topK, E);
   const copyTag = x.m.tags.copy[g.index]!;
+  // kept tokens: each expert computes at most C of those routed to it; the rest is dropped
+  let kept = 0;
+  let routed = 0;
+  for (const n of expertLoad(x, g)) {
+    kept += Math.min(n, C);
+    routed += n;
+  }
   // dispatch: every slot is written, from its token or from the zero row
   x.kernelFixed(`capd${E * C}:${g.index}`, () => copyKernel(`gather:${gate.id}`, E * C * first.full.k, first.dtype, 'gather'), copyTag, 'gather');
   gate.expert.forEach((l, k) => {
@@ -48,13 +55,6 @@ function moe(x: Exec, g: ResolvedGate): void {
       for (let e = 0; e < E; e++) pushRun(runs, C * r, [e], 1);
       return { ...kernelOf(l.name, shape, runs, Array.from({ length: E }, () => shape.full)), entries: Array.from({ length: E }, () => C * r) };
     };
-    // kept tokens: each expert computes at most C of those routed to it; the rest is dropped
-    let kept = 0;
-    let routed = 0;
-    for (const n of expertLoad(x, g)) {
-      kept += Math.min(n, C);
-      routed += n;
-    }
     const tag = x.m.tags.expert[g.index]![k]!;
     x.kernelMasked(spec, () => kept * r * shape.full.flopsPerRow, tag);
     if (routed > kept) x.dropWork(tag, (routed - kept) * r * shape.full.flopsPerRow);

@@ -75,11 +75,7 @@ export async function* readLineBatches(path: string): AsyncGenerator<LineBatch> 
     }
   } catch (err) {
     if (err instanceof DynsimError) throw err;
-    throw new DynsimError('E_PARSE', {
-      file: path,
-      line: lineNo + 1,
-      message: `${gz ? 'corrupt gzip data' : 'read failed'}: ${err instanceof Error ? err.message : String(err)}`,
-    });
+    throw readError(err, path, lineNo, gz);
   } finally {
     stream.destroy();
     raw.destroy();
@@ -243,11 +239,16 @@ export class JsonlTraceSource implements TraceSource {
       }
     } catch (err) {
       if (err instanceof DynsimError) throw err;
-      throw new DynsimError('E_PARSE', {
-        file: path,
-        line: lineNo + 1,
-        message: `${gz ? 'corrupt gzip data' : 'read failed'}: ${err instanceof Error ? err.message : String(err)}`,
-      });
+      throw readError(err, path, lineNo, gz);
     }
   }
+}
+
+/** A failure while reading a trace (not one of ours): where, and whether the gzip data or the read failed. */
+function readError(err: unknown, path: string, lineNo: number, gz: boolean): DynsimError {
+  return new DynsimError('E_PARSE', {
+    file: path,
+    line: lineNo + 1,
+    message: `${gz ? 'corrupt gzip data' : 'read failed'}: ${err instanceof Error ? err.message : String(err)}`,
+  });
 }

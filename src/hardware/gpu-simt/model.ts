@@ -203,18 +203,18 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const entries = kernel.entries;
     if (entries !== undefined) {
       // a batched / grouped GEMM tiles each entry on its own: the last tile of an entry closes there
-      let e = 0;
-      let left = entries[0] ?? Infinity;
+      // rows left in the current entry; empty entries are skipped, rows past the last form one more
+      let e = -1;
+      let left = 0;
       for (const run of kernel.runs) {
         let rows = run.rows;
         while (rows > 0) {
-          while (left === 0 && e + 1 < entries.length) left = entries[++e]!;
+          while (left === 0) left = ++e < entries.length ? entries[e]! : Infinity;
           const n = Math.min(rows, left);
           addRun(run, n);
           rows -= n;
           left -= n;
           if (left === 0) closeUnit();
-          if (left === 0 && e + 1 >= entries.length) left = Infinity; // rows past the entries: one more
         }
       }
     } else for (const run of kernel.runs) addRun(run, run.rows);
