@@ -2,8 +2,12 @@
 // in a fresh process from its JSONL file, end to end (read, parse, check, simulate the strategy
 // and the static baseline, write the result), and reports gate decisions per second and peak
 // RSS. Usage: npm run bench [-- --sizes 1e5,1e6,1e7 --network skipnet-resnet18 --strategy mask]
+// Each row also gives two floors measured the same way (fresh process, clock started by its
+// first statement): `scanS`, reading the same JSONL file and looking at every byte once (no
+// parsing, no simulation: what any replay of that file pays at least), and `fixedS`, dynsim
+// replaying the first 10 samples of it (loading the command, presets, engine, result file).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,10 +42,31 @@ try {
           process.stderr.write(JSON.stringify({ wallS: s, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');
         });
         await import('${cli}');`;
-      const res = spawnSync('node', ['--input-type=module', '-e', child], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      if (res.status !== 0) throw new Error(`replay failed: ${res.stderr}`);
-      const stats = JSON.parse(res.stderr.trim().split('\n').pop());
+      const timed = (script) => {
+        const res = spawnSync('node', ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        if (res.status !== 0) throw new Error(`replay failed: ${res.stderr}`);
+        return JSON.parse(res.stderr.trim().split('\n').pop());
+      };
+      const stats = timed(child);
       const result = JSON.parse(readFileSync(out, 'utf8'));
+      // floors: a byte scan of the file, and a replay of its header and first 10 samples
+      const scan = timed(`
+        import { openSync, readSync, closeSync } from 'node:fs';
+        const t0 = process.hrtime.bigint();
+        const fd = openSync('${trace}', 'r');
+        const buf = Buffer.allocUnsafe(1 << 20);
+        let lines = 0, n;
+        while ((n = readSync(fd, buf, 0, buf.length)) > 0) for (let i = 0; i < n; i++) if (buf[i] === 10) lines++;
+        closeSync(fd);
+        process.stderr.write(JSON.stringify({ wallS: Number(process.hrtime.bigint() - t0) / 1e9, lines }) + '\\n');`);
+      const head = join(dir, 'head.jsonl');
+      // the header and the first 10 records (a 10^7-sample trace does not fit in one string)
+      const fd = openSync(trace, 'r');
+      const start = Buffer.alloc(1 << 16);
+      const got = readSync(fd, start, 0, start.length, 0);
+      closeSync(fd);
+      writeFileSync(head, start.toString('utf8', 0, got).split('\n', 11).join('\n') + '\n');
+      const fixed = timed(child.replaceAll(trace, head));
       const decisions = result.metrics.decisions;
       const row = {
         network,
@@ -52,6 +77,8 @@ try {
         decisionsPerS: Math.round(decisions / stats.wallS),
         samplesPerS: Math.round(n / stats.wallS),
         peakRssMB: +(stats.maxRssKb / 1024).toFixed(1),
+        scanS: +scan.wallS.toFixed(3),
+        fixedS: +fixed.wallS.toFixed(3),
       };
       rows.push(row);
       console.log(JSON.stringify(row));
@@ -61,7 +88,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(`\nnode ${process.version}, strategy ${strategy}, one process per replay (strategy + static baseline in one pass)`);
-console.log('| network | samples | trace MB | decisions | wall s | decisions/s | samples/s | peak RSS MB |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| network | samples | trace MB | decisions | wall s | decisions/s | samples/s | peak RSS MB | scan floor s | 10-sample replay s |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows)
-  console.log(`| ${r.network} | ${r.samples} | ${r.traceMB} | ${r.decisions} | ${r.wallS} | ${r.decisionsPerS} | ${r.samplesPerS} | ${r.peakRssMB} |`);
+  console.log(`| ${r.network} | ${r.samples} | ${r.traceMB} | ${r.decisions} | ${r.wallS} | ${r.decisionsPerS} | ${r.samplesPerS} | ${r.peakRssMB} | ${r.scanS} | ${r.fixedS} |`);

@@ -254,8 +254,7 @@ export class LatencyHistogram {
     if (ns < this.min) this.min = ns;
     let b = this.lastBucket;
     if (ns !== this.lastNs) {
-      const v = Math.max(ns, 1);
-      b = Math.min(LatencyHistogram.BUCKETS - 1, Math.floor(Math.log(v) / LatencyHistogram.LOG_R));
+      b = LatencyHistogram.bucketOf(ns);
       this.lastNs = ns;
       this.lastBucket = b;
     }
@@ -265,13 +264,18 @@ export class LatencyHistogram {
     if (ns > this.max) this.max = ns;
   }
 
+  private static bucketOf(ns: number): number {
+    return Math.min(LatencyHistogram.BUCKETS - 1, Math.floor(Math.log(Math.max(ns, 1)) / LatencyHistogram.LOG_R));
+  }
+
   /** Nearest-rank percentile (p in 0..100), reported at the bucket's geometric centre
-   * (clamped to the observed minimum and maximum). */
+   * (clamped to the observed minimum and maximum). The scan starts at the minimum's bucket:
+   * the buckets below are empty (a millisecond latency sits ~14,000 buckets up). */
   percentile(p: number): number {
     if (this.count === 0) return 0;
     const rank = Math.max(1, Math.ceil((p / 100) * this.count));
     let seen = 0;
-    for (let k = 0; k < LatencyHistogram.BUCKETS; k++) {
+    for (let k = LatencyHistogram.bucketOf(this.min); k < LatencyHistogram.BUCKETS; k++) {
       seen += this.counts[k]!;
       if (seen >= rank) return Math.max(this.min, Math.min(this.max, Math.pow(LatencyHistogram.R, k + 0.5)));
     }
@@ -282,8 +286,8 @@ export class LatencyHistogram {
   cdf(points = 100): [number, number][] {
     // percentile() for each point, in one pass over the buckets (ranks never decrease)
     const out: [number, number][] = [];
-    let k = 0;
-    let seen = this.count > 0 ? this.counts[0]! : 0;
+    let k = this.count > 0 ? LatencyHistogram.bucketOf(this.min) : 0;
+    let seen = this.count > 0 ? this.counts[k]! : 0;
     for (let i = 1; i <= points; i++) {
       const p = (100 * i) / points;
       if (this.count === 0) {
