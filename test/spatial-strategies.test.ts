@@ -42,6 +42,15 @@ describe('strategies on a static-dataflow array (hand-derived: M rows cost M + 9
     expect(m.totalTimeNs).toBeCloseTo(17 + 100 + 13 + 17 + 13, 6);
   });
 
+  it('the static power during a configuration load is wasted energy (no masking, no divergence, no host wait here)', async () => {
+    const hw = idealArray() as { accelerator: { energy: Record<string, number> } };
+    hw.accelerator.energy.staticPowerMw = 2000;
+    const m = (await run(inputs([4, 4], hw as Record<string, unknown>), { strategy: 'compact' })).metrics;
+    expect(m.maskWasteFraction).toBe(0);
+    // 2 W x 100 ns of loading (+ 32 B at 1e12 B/ns) x 1000 pJ per W.ns = 200,000 pJ
+    expect(m.wastedEnergyPj).toBeCloseTo(2 * 100 * 1000, 3);
+  });
+
   it('compact reloads when sub-batch shapes alternate; multi-kernel pads them to one resident variant', async () => {
     const f = inputs([3, 4, 3, 4]);
     const cp = (await run(f, { strategy: 'compact' })).metrics;
@@ -65,6 +74,18 @@ describe('strategies on a static-dataflow array (hand-derived: M rows cost M + 9
     expect(m.controlTransfers).toBe(1);
     expect(m.reconfigurations).toBe(1);
     expect(m.totalTimeNs).toBeCloseTo(17 + roundTrip + 100 + 13, 6);
+  });
+
+  it('per-sample with an early exit: the host decided, so a sample that left launches nothing more', async () => {
+    const exitNet = { ...net, id: 'ee', gates: [{ id: 'x', kind: 'exit', exits: [{ after: 'a', head: [lin('h')] }] }] };
+    const header = { format: 'dynsim-trace', version: 1, network: 'ee', gates: [{ id: 'x', kind: 'exit', exits: 1 }], seed: null, provenance: {} };
+    const d = Array.from({ length: 8 }, (_, i) => ({ x: i < 4 ? 0 : 1 })); // samples 0-3 leave after a
+    const f = writeInputs({ 'net.json': exitNet, 'hw.json': idealArray(), 't.jsonl': [header, ...d.map((x, i) => ({ i, d: x }))] });
+    const r = await run(f, { strategy: 'per-sample' });
+    expect(r.layers.a!.kernels).toBe(8);
+    expect(r.layers['x/h']!.kernels).toBe(8);
+    expect(r.layers.b!.kernels).toBe(4); // only the 4 samples that stayed
+    expect(r.metrics.controlTransfers).toBe(8); // one exit decision per sample on the host
   });
 
   it('per-sample: the array cannot branch, so the host decides for every sample', async () => {

@@ -320,6 +320,33 @@ describe('MoE and exits (hand-derived)', () => {
   });
 });
 
+describe('a batch that every sample leaves early', () => {
+  const exitNet = {
+    format: 'dynsim-network',
+    version: 1,
+    id: 'ee',
+    dtype: 'fp16',
+    layers: [lin('a'), lin('b')],
+    gates: [{ id: 'x', kind: 'exit', exits: [{ after: 'a', head: [lin('h')] }] }],
+  };
+  const d = Array.from({ length: 64 }, () => ({ x: 0 }));
+  const files = writeInputs({ 'net.json': exitNet, 'hw.json': idealGpu(), 't.jsonl': trace('ee', [{ id: 'x', kind: 'exit', exits: 1 }], d) });
+
+  it('host: the host took the exit and issues nothing more (no launch of b)', async () => {
+    const r = await run(files, { strategy: 'host', batch: 64 });
+    // a (2 tiles) 64 + head 64 + round trip (100 notify + 500 link + 64 B at 1 B/ns + 1000 decide)
+    expect(r.metrics.totalTimeNs).toBeCloseTo(128 + 1664, 6);
+    expect(r.metrics.kernels).toBe(2);
+    expect(r.layers.b).toBeUndefined();
+  });
+
+  it('compact: the exit is taken on the device, so b is still launched, with an empty grid', async () => {
+    const r = await run(files, { strategy: 'compact', batch: 64 });
+    expect(r.metrics.kernels).toBe(4); // a, head, the gather of the remaining rows (none), b (0 rows)
+    expect(r.metrics.totalTimeNs).toBeCloseTo(128, 6); // the empty launch is free here (no dispatch cost)
+  });
+});
+
 describe('budgets and anytime prediction', () => {
   const exitNet = {
     format: 'dynsim-network',

@@ -391,7 +391,7 @@ export class Exec {
    */
   configure(tag: KernelTag, variant: string, weightBytes: number): void {
     const m = this.m;
-    if (!m.spatial) return;
+    if (!m.spatial || this.emptyForHost) return;
     this.tapeUnusable = true;
     const key = `${tag.key}#${variant}`;
     const at = m.resident.indexOf(key);
@@ -479,6 +479,7 @@ export class Exec {
   }
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
+    if (this.emptyForHost) return;
     const m = this.m;
     this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], timeNs: cost.timeNs, slowNs: cost.throttledTimeNs, throttles: cost.throttledTimeNs !== cost.timeNs, useful, prepared: new PreparedKernel(cost, tag.category), preparedThrottled: undefined, costThrottled: undefined });
     // once the device has been busy long enough, it runs at its power-limited sustained clock
@@ -576,13 +577,24 @@ export class Exec {
 
   /** A full device -> host -> device control transfer for one gate of this batch. */
   hostRoundTrip(gate: string, decisionBytes: number): void {
+    if (this.emptyForHost) return;
     this.sync(gate);
     this.transfer(decisionBytes);
     this.decide(gate);
   }
 
-  /** Samples at `slotIdx` leave at exit `exitIndex`; they complete now unless masked. */
-  exitSamples(slotIdx: readonly number[], exitIndex: number, newState: RowState): void {
+  /**
+   * True once the host has taken an exit decision that left no row in the batch: it then
+   * issues nothing more for this batch (no kernel, copy, configuration or round trip), as a
+   * host-driven loop returns once its batch is empty. Where the exit is taken on the device
+   * (compact, device-branch, per-sample on a GPU), the host cannot know and keeps issuing
+   * the remaining kernels, with empty grids.
+   */
+  private emptyForHost = false;
+
+  /** Samples at `slotIdx` leave at exit `exitIndex`; they complete now unless masked.
+   * `hostDecided`: the host took this exit decision (after a round trip), so it knows who is left. */
+  exitSamples(slotIdx: readonly number[], exitIndex: number, newState: RowState, hostDecided = false): void {
     this.tapeUnusable = true;
     this.sig = null;
     this.shareCache.clear();
@@ -594,6 +606,7 @@ export class Exec {
       s.exitIndex = exitIndex;
       if (newState !== RowState.DeadComputed) s.doneNs = this.m.accelT;
     }
+    if (hostDecided && this.present().length === 0) this.emptyForHost = true;
   }
 
   // ------------------------------------------------------------------ row helpers

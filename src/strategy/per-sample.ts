@@ -63,7 +63,7 @@ export const perSampleStrategy: Strategy = {
     for (const i of x.alive()) {
       runHead(x, g, exitIndex, i);
       if (x.m.spatial) x.hostRoundTrip(g.gate.id, decisionBytes(g, 1));
-      if (leaving.has(i)) x.exitSamples([i], exitIndex, RowState.Removed);
+      if (leaving.has(i)) x.exitSamples([i], exitIndex, RowState.Removed, x.m.spatial); // an array's host took it
     }
   },
 };

@@ -192,7 +192,7 @@ export function regroupExit(mode: RegroupMode, x: Exec, g: ResolvedGate, exitInd
   runHead(x, g, exitIndex);
   if (mode.host) x.hostRoundTrip(gate.id, decisionBytes(g, x.alive().length));
   const leaving = leavingAt(x, gate.id, exitIndex);
-  x.exitSamples(leaving, exitIndex, RowState.Removed);
+  x.exitSamples(leaving, exitIndex, RowState.Removed, mode.host);
   const remaining = x.present().length;
   if (!mode.host || (leaving.length > 0 && remaining > 0)) {
     const afterLayer = g.layerIdx[exitIndex]!;
