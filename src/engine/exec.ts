@@ -228,8 +228,30 @@ export interface TapeEntry {
    * sustained clock; a masked kernel's with the batch's useful FLOPs (Tally.addMasked). */
   readonly prepared: PreparedKernel;
   preparedThrottled: PreparedKernel | undefined;
-  /** The cost at the sustained clock (Machine.throttled), once needed. */
-  costThrottled: KernelCost | undefined;
+  /** Replays not yet added to the tag's tally, at the normal and the sustained clock, and
+   * (masked kernels) the sum of their useful FLOPs: a replay counts, and flushTape adds the
+   * counts once (the same sums, each n times, as a product). */
+  reps: number;
+  repsSlow: number;
+  usefulSum: number;
+  usefulSumSlow: number;
+}
+
+/** Adds a tape's pending replays to its tags' tallies and clears them (see TapeEntry.reps). */
+export function flushTape(m: Machine, tape: readonly TapeEntry[]): void {
+  for (const e of tape) {
+    const tally = e.tag.tally;
+    if (e.reps > 0) {
+      if (e.useful !== undefined) tally.addMaskedTimes(e.prepared, e.reps, e.usefulSum);
+      else tally.addPreparedTimes(e.prepared, e.reps);
+    }
+    if (e.repsSlow > 0) {
+      const p = (e.preparedThrottled ??= new PreparedKernel(m.throttled(e.cost), e.tag.category));
+      if (e.useful !== undefined) tally.addMaskedTimes(p, e.repsSlow, e.usefulSumSlow);
+      else tally.addPreparedTimes(p, e.repsSlow);
+    }
+    e.reps = e.repsSlow = e.usefulSum = e.usefulSumSlow = 0;
+  }
 }
 
 /** Where a kernel's costs are counted: its category, layer and gate, with the scope's tally. */
@@ -448,7 +470,7 @@ export class Exec {
       if (gap > 0) idle += gap;
       accelT = start + dur;
       busy += dur;
-      const tally = e.tag.tally;
+      // the tally additions are counted here and made by flushTape
       if (e.useful !== undefined) {
         // a masked kernel's useful FLOPs come from the batch; the timeline is written back first
         m.hostT = hostT;
@@ -456,9 +478,16 @@ export class Exec {
         m.accelT = accelT;
         m.accelBusyNs = busy;
         m.idleNs = idle;
-        tally.addMasked(slow ? (e.preparedThrottled ??= new PreparedKernel(m.throttled(e.cost), e.tag.category)) : e.prepared, e.useful(this));
-      } else if (slow) tally.addPrepared((e.preparedThrottled ??= new PreparedKernel(m.throttled(e.cost), e.tag.category)));
-      else tally.addPrepared(e.prepared);
+        const u = e.useful(this);
+        if (slow) {
+          e.repsSlow++;
+          e.usefulSumSlow += u;
+        } else {
+          e.reps++;
+          e.usefulSum += u;
+        }
+      } else if (slow) e.repsSlow++;
+      else e.reps++;
     }
     m.hostT = hostT;
     m.hostBusyNs = hostBusy;
@@ -471,17 +500,21 @@ export class Exec {
   private replayOne(e: TapeEntry): void {
     const m = this.m;
     const slow = m.accelBusyNs >= m.throttleAfterNs && e.throttles;
-    const c = slow ? (e.costThrottled ??= m.throttled(e.cost)) : e.cost;
-    this.advanceBy(c.timeNs, e.issueNs, e.tag);
-    const p = slow ? (e.preparedThrottled ??= new PreparedKernel(c, e.tag.category)) : e.prepared;
-    if (e.useful !== undefined) e.tag.tally.addMasked(p, e.useful(this));
-    else e.tag.tally.addPrepared(p);
+    this.advanceBy(slow ? e.slowNs : e.timeNs, e.issueNs, e.tag);
+    const u = e.useful !== undefined ? e.useful(this) : 0;
+    if (slow) {
+      e.repsSlow++;
+      e.usefulSumSlow += u;
+    } else {
+      e.reps++;
+      e.usefulSum += u;
+    }
   }
 
   private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
     if (this.emptyForHost) return;
     const m = this.m;
-    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], timeNs: cost.timeNs, slowNs: cost.throttledTimeNs, throttles: cost.throttledTimeNs !== cost.timeNs, useful, prepared: new PreparedKernel(cost, tag.category), preparedThrottled: undefined, costThrottled: undefined });
+    this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], timeNs: cost.timeNs, slowNs: cost.throttledTimeNs, throttles: cost.throttledTimeNs !== cost.timeNs, useful, prepared: new PreparedKernel(cost, tag.category), preparedThrottled: undefined, reps: 0, repsSlow: 0, usefulSum: 0, usefulSumSlow: 0 });
     // once the device has been busy long enough, it runs at its power-limited sustained clock
     if (m.accelBusyNs >= m.throttleAfterNs && cost.throttledTimeNs !== cost.timeNs) cost = m.throttled(cost);
     const start = this.advance(cost.timeNs, tag, op);

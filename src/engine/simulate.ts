@@ -14,7 +14,7 @@ import { getStrategy } from '../strategy/registry.js';
 import type { Strategy, StrategyKind } from '../strategy/types.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
 import { Batcher, arrivalRng, type BatchingOptions, type FormedBatch } from './batching.js';
-import { Exec, Machine, RowState, netShapes, type AnytimeClock, type ExecutionMode, type NetShapes, type Slot, type TapeEntry } from './exec.js';
+import { Exec, Machine, RowState, flushTape, netShapes, type AnytimeClock, type ExecutionMode, type NetShapes, type Slot, type TapeEntry } from './exec.js';
 import { DynsimError } from '../util/errors.js';
 import { buildProgram, type Step } from './program.js';
 import type { TimelineRecorder } from './timeline.js';
@@ -161,6 +161,7 @@ export class Engine {
   finish(): SimulationOutput {
     this.batcher.flush(this.ready);
     this.drain();
+    if (this.tapes) for (const t of this.tapes.values()) flushTape(this.machine, t.entries);
     this.out.totalTimeNs = Math.max(this.machine.accelT, this.machine.hostT);
     this.out.forcedExits = this.anytime?.forced ?? 0;
     this.machine.finalize();

@@ -118,6 +118,47 @@ export class Tally {
     }
   }
 
+  /** `n` times addPrepared(p), as products (a recorded batch replayed n times). */
+  addPreparedTimes(p: PreparedKernel, n: number): void {
+    this.addSumsTimes(p, n, n * p.usefulFlops);
+    if (p.category === 'regroup') this.regroupNs += n * p.timeNs;
+    else if (p.category === 'blend') this.maskedWasteNs += n * p.timeNs;
+    else {
+      this.maskedWasteNs += n * p.maskedWasteNs;
+      this.divergenceNs += n * p.divergenceNs;
+      this.usefulComputeNs += n * p.usefulComputeNs;
+    }
+  }
+
+  /** addMasked(p, u_i) for n replays whose useful FLOPs sum to `usefulSum`: every term of
+   * addMasked is linear in u_i, so the n additions are products and that sum. */
+  addMaskedTimes(p: PreparedKernel, n: number, usefulSum: number): void {
+    this.addSumsTimes(p, n, usefulSum);
+    if (p.category === 'regroup') this.regroupNs += n * p.timeNs;
+    else if (p.category === 'blend') this.maskedWasteNs += n * p.timeNs;
+    else {
+      const maskedNs = p.issuedSlotFlops > 0 ? (p.timeNs * (n * p.activeFlops - usefulSum)) / p.issuedSlotFlops : 0;
+      const divNs = p.issuedSlotFlops > 0 ? (n * p.timeNs * p.divergentSlotFlops) / p.issuedSlotFlops : 0;
+      this.maskedWasteNs += maskedNs;
+      this.divergenceNs += divNs;
+      this.usefulComputeNs += n * p.timeNs - maskedNs - divNs;
+    }
+  }
+
+  private addSumsTimes(p: PreparedKernel, n: number, usefulFlops: number): void {
+    this.kernels += n;
+    this.timeNs += n * p.timeNs;
+    this.cycles += n * p.cycles;
+    this.issuedSlotFlops += n * p.issuedSlotFlops;
+    this.activeFlops += n * p.activeFlops;
+    this.usefulFlops += usefulFlops;
+    this.divergentSlotFlops += n * p.divergentSlotFlops;
+    this.units += n * p.units;
+    this.divergentUnits += n * p.divergentUnits;
+    this.dramBytes += n * p.dramBytes;
+    this.energyPj += n * p.energyPj;
+  }
+
   /** Adds another tally into this one. */
   merge(o: Tally): void {
     this.kernels += o.kernels;
