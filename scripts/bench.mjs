@@ -65,7 +65,8 @@ try {
       const start = Buffer.alloc(1 << 16);
       const got = readSync(fd, start, 0, start.length, 0);
       closeSync(fd);
-      writeFileSync(head, start.toString('utf8', 0, got).split('\n', 11).join('\n') + '\n');
+      const [headerLine, ...first10] = start.toString('utf8', 0, got).split('\n', 11);
+      writeFileSync(head, [JSON.stringify({ ...JSON.parse(headerLine), samples: 10 }), ...first10].join('\n') + '\n');
       const fixed = timed(child.replaceAll(trace, head));
       const decisions = result.metrics.decisions;
       const row = {

@@ -102,6 +102,46 @@ describe('dynsim CLI in-process', () => {
   });
 });
 
+describe('outputs of a failed run: none of them, old files kept', () => {
+  it('an unwritable -o fails before the run and writes no timeline, report or CSV either', async () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'r.html'), 'old');
+    const r = await runCli(['run', '--synthetic', '50', '-o', join(dir, 'nodir', 'out.json'), '--timeline', join(dir, 'tl.json'), '--report', join(dir, 'r.html'), '--csv', join(dir, 'pre')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/nodir[/\\]out\.json: cannot write: no such directory/);
+    expect(readdirSync(dir)).toEqual(['r.html']);
+    expect(readFileSync(join(dir, 'r.html'), 'utf8')).toBe('old');
+  });
+
+  it('a trace that fails midway (gzip, line 200) leaves no CSV, JSON or temporary file', async () => {
+    const dir = tmpDir();
+    const t = join(dir, 't.jsonl.gz');
+    await runCli(['gen-trace', '--network', 'skipnet-resnet18', '--samples', '400', '-o', t]);
+    const { gunzipSync, gzipSync } = await import('node:zlib');
+    const lines = gunzipSync(readFileSync(t)).toString('utf8').split('\n');
+    lines[200] = '{"i":199,"d":{';
+    writeFileSync(t, gzipSync(lines.join('\n')));
+    const r = await runCli(['run', '--trace', t, '--csv', join(dir, 'pre'), '-o', join(dir, 'out.json')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/t\.jsonl\.gz:201: not valid JSON/);
+    expect(readdirSync(dir)).toEqual(['t.jsonl.gz']);
+  });
+
+  it('an empty output name is an error, not silently no output', async () => {
+    const r = await runCli(['run', '--synthetic', '10', '-o', '']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/expected an output file name/);
+  });
+
+  it('every output of a run that succeeds is written', async () => {
+    const dir = tmpDir();
+    const r = await runCli(['run', '--synthetic', '40', '-o', join(dir, 'out.json'), '--timeline', join(dir, 'tl.json'), '--report', join(dir, 'r.html'), '--csv', join(dir, 'pre')]);
+    expect(r.exitCode).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['out.json', 'pre-gates.csv', 'pre-samples.csv', 'r.html', 'tl.json']);
+    expect(readFileSync(join(dir, 'pre-samples.csv'), 'utf8').trim().split('\n')).toHaveLength(41);
+  });
+});
+
 describe('dynsim binary (spawned)', () => {
   beforeAll(() => {
     if (!existsSync(bin)) execFileSync('node', ['scripts/build.mjs'], { cwd: root });

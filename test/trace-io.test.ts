@@ -148,6 +148,9 @@ describe('bad traces name the file, line and field', () => {
     ['bitmap wrong size', [h, { d: { tm: { active: 1, bitmap: 'AAAA' } } }], /d\.tm\.bitmap: expected 2 bytes for 10 steps, got 3/],
     ['mask count too big', [h, { d: { tm: { active: 11 } } }], /d\.tm\.active: expected an active count 0\.\.10 steps, got 11/],
     ['negative arrival', [h, { arrivalNs: -1, d: {} }], /t\.jsonl:3?2?: arrivalNs: expected a finite number >= 0, got -1/],
+    // a cut (or concatenated) file whose header states the count
+    ['fewer records than the header says', [{ ...h, samples: 3 }, good, good], /t\.jsonl:1: samples: expected 3 sample records \(the header's count\), got 2/],
+    ['more records than the header says', [{ ...h, samples: 1 }, good, good], /t\.jsonl:1: samples: expected 1 sample records \(the header's count\), got 2/],
   ];
   for (const [name, lines, re] of cases)
     it(name, async () => {

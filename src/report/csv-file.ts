@@ -10,11 +10,24 @@ import { csvLine } from './csv.js';
 
 export class CsvFile {
   private buffer = '';
+  /** The stream's first error (a failed write, or a write pending when abort destroyed it):
+   * kept here, so that no 'error' event goes unhandled. */
+  private error: Error | undefined;
   private constructor(
     readonly target: string,
     private readonly tmp: string,
     private readonly out: WriteStream,
-  ) {}
+  ) {
+    out.on('error', (err: Error) => {
+      this.error ??= err;
+    });
+  }
+
+  /** Resolves once the stream has closed (at once if it has), whatever error it had. */
+  private async closed(): Promise<void> {
+    if (this.out.closed) return;
+    await new Promise<void>((resolve) => this.out.once('close', resolve));
+  }
 
   static async create(target: string, header: readonly string[]): Promise<CsvFile> {
     const tmp = tempPathFor(target);
@@ -37,14 +50,26 @@ export class CsvFile {
   }
 
   async close(): Promise<void> {
-    this.out.end(this.buffer);
-    this.buffer = '';
-    await once(this.out, 'close');
-    await fs.rename(this.tmp, this.target);
+    await fs.rename(await this.finish(), this.target);
   }
 
+  /** Writes the rest and closes the stream; returns the complete temporary file, for the
+   * caller to rename (with other outputs: OutputBatch.adopt). */
+  async finish(): Promise<string> {
+    this.out.end(this.buffer);
+    this.buffer = '';
+    await this.closed();
+    if (this.error) {
+      await fs.rm(this.tmp, { force: true });
+      throw new DynsimError('E_IO', { file: this.target, message: `cannot write: ${this.error.message}` });
+    }
+    return this.tmp;
+  }
+
+  /** Drops the file: the stream is destroyed (pending writes dropped) and the temporary removed. */
   async abort(): Promise<void> {
     this.out.destroy();
+    await this.closed();
     await fs.rm(this.tmp, { force: true });
   }
 }

@@ -241,6 +241,15 @@ export class JsonlTraceSource implements TraceSource {
       if (err instanceof DynsimError) throw err;
       throw readError(err, path, lineNo, gz);
     }
+    // a header that states its count makes a cut or concatenated file an error, not a short run
+    const count = this.header.samples;
+    if (count !== undefined && count !== ordinal)
+      throw new DynsimError('E_TRACE', {
+        file: path,
+        line: 1,
+        path: 'samples',
+        message: `expected ${count} sample records (the header's count), got ${ordinal}`,
+      });
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { RUN_DEFAULTS, runSimulation, type RunResult } from '../../api/run.js';
 import { STRATEGY_KINDS, type StrategyKind } from '../../strategy/types.js';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { OutputBatch, checkWritable } from '../../util/atomic.js';
 import { choiceArg, intArg } from '../options.js';
 import { TIMELINE_DEFAULTS, TimelineRecorder } from '../../engine/timeline.js';
 import { toTraceEvents } from '../../report/perfetto.js';
@@ -120,7 +120,10 @@ export function registerRun(program: Command, done: (r: Promise<CommandResult>) 
                 everyBatch: o.timelineEvery ?? TIMELINE_DEFAULTS.everyBatch,
               })
             : undefined;
-          const samplesCsv = o.csv ? await CsvFile.create(`${o.csv}-samples.csv`, SAMPLE_CSV_COLUMNS) : undefined;
+          // every output is checked first and written together at the end (none if the run fails)
+          const targets = [o.output, o.timeline, o.report, ...(o.csv !== undefined ? [`${o.csv}-samples.csv`, `${o.csv}-gates.csv`] : [])];
+          await checkWritable(targets.filter((t): t is string => t !== undefined));
+          const samplesCsv = o.csv !== undefined ? await CsvFile.create(`${o.csv}-samples.csv`, SAMPLE_CSV_COLUMNS) : undefined;
           let r: RunResult;
           try {
             r = await runSimulation({
@@ -136,21 +139,28 @@ export function registerRun(program: Command, done: (r: Promise<CommandResult>) 
             throw err;
           }
           bar.clear();
-          if (samplesCsv) {
-            await samplesCsv.close();
-            await writeFileAtomic(`${o.csv}-gates.csv`, gatesCsv(r));
+          const out = new OutputBatch();
+          try {
+            if (samplesCsv) {
+              out.adopt(await samplesCsv.finish(), samplesCsv.target);
+              await out.add(`${o.csv}-gates.csv`, gatesCsv(r));
+            }
+            if (recorder && o.timeline !== undefined) {
+              const file = toTraceEvents(recorder.slices, {
+                title: `dynsim: ${r.config.network} on ${r.config.hardware}, ${r.config.strategy}`,
+                options: recorder.options,
+                truncated: recorder.truncated,
+                batches: r.metrics.batches,
+              });
+              await out.add(o.timeline, JSON.stringify(file));
+            }
+            if (o.report !== undefined) await out.add(o.report, renderRunReport(r));
+            if (o.output !== undefined) await out.add(o.output, toJson(r));
+          } catch (err) {
+            await out.abort();
+            throw err;
           }
-          if (recorder && o.timeline) {
-            const file = toTraceEvents(recorder.slices, {
-              title: `dynsim: ${r.config.network} on ${r.config.hardware}, ${r.config.strategy}`,
-              options: recorder.options,
-              truncated: recorder.truncated,
-              batches: r.metrics.batches,
-            });
-            await writeFileAtomic(o.timeline, JSON.stringify(file));
-          }
-          if (o.report) await writeFileAtomic(o.report, renderRunReport(r));
-          if (o.output) await writeFileAtomic(o.output, toJson(r));
+          await out.commit();
           return { stdout: o.json ? toJson(r) : renderRun(r) };
         })(),
       ),
