@@ -102,6 +102,37 @@ describe('dynsim CLI in-process', () => {
   });
 });
 
+describe('errors name the input at fault', () => {
+  it('validate --network with an unknown network blames the option, not the trace', async () => {
+    const t = join(tmpDir(), 't.jsonl');
+    await runCli(['gen-trace', '--network', 'msdnet', '--samples', '3', '-o', t]);
+    const r = await runCli(['validate', '--network', 'bogus', t]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/unknown network preset "bogus"/);
+    expect(r.stdout).not.toMatch(/invalid trace/);
+  });
+
+  it('a plan strategy that cannot run on the accelerator names the plan file and the gate', async () => {
+    const plan = join(tmpDir(), 'plan.json');
+    writeFileSync(plan, JSON.stringify({ format: 'dynsim-plan', version: 1, network: 'skipnet-resnet18', gates: { 'skip.layer2.0': 'multi-kernel' } }));
+    const r = await runCli(['run', '--synthetic', '10', '--plan', plan]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/plan\.json: gates\.skip\.layer2\.0: strategy "multi-kernel" does not apply to a gpu-simt \(h100\); it needs spatial-array/);
+  });
+
+  it('a trace of a network that is no preset, without --network, asks for the network file', async () => {
+    const dir = tmpDir();
+    const t = join(dir, 't.jsonl');
+    await runCli(['gen-trace', '--network', 'msdnet', '--samples', '3', '-o', t]);
+    const lines = readFileSync(t, 'utf8').split('\n');
+    lines[0] = lines[0]!.replace('"network":"msdnet"', '"network":"my-net"');
+    writeFileSync(t, lines.join('\n'));
+    const r = await runCli(['run', '--trace', t]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/t\.jsonl:1: network: the trace's network "my-net" is not a bundled preset: give its network file with --network/);
+  });
+});
+
 describe('outputs of a failed run: none of them, old files kept', () => {
   it('an unwritable -o fails before the run and writes no timeline, report or CSV either', async () => {
     const dir = tmpDir();

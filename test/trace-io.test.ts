@@ -132,6 +132,7 @@ describe('bad traces name the file, line and field', () => {
     ['empty file', [''], /t\.jsonl: empty trace: expected a header record on line 1/],
     ['not JSON', [h, '{"i":0,'], /t\.jsonl:2: not valid JSON/],
     ['bad header', [{ ...h, format: 'trace' }], /t\.jsonl:1: format: expected "dynsim-trace", got "trace"/],
+    ['header seed not an integer', [{ ...h, seed: 1.5 }], /t\.jsonl:1: seed: expected an integer, got 1\.5/],
     ['header unknown gate kind', [{ ...h, gates: [{ id: 'x', kind: 'dropout' }] }], /t\.jsonl:1: gates\[0\]\.kind: expected "skip" \| "exit" \| "moe" \| "channel" \| "spatial" \| "temporal", got "dropout"/],
     ['unknown gate id', [h, { i: 0, d: { zz: 1 } }], /t\.jsonl:2: d\.zz: unknown gate "zz"/],
     ['unknown record key', [h, { i: 0, d: {}, extra: 1 }], /t\.jsonl:2: extra: unknown key "extra"/],

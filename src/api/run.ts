@@ -2,7 +2,7 @@
  * `run`: one simulation of a network on a hardware system under a strategy (or a per-gate
  * plan), plus the same replay under `static` as the baseline for the achieved saving.
  */
-import { DynsimError } from '../util/errors.js';
+import { DynsimError, type Problem } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { listPresets, loadHardwareLazily, loadNetworkLazily, readJsonFile, type InMemoryDocument } from '../formats/presets.js';
 import { validateWith } from '../formats/validate.js';
@@ -14,6 +14,7 @@ import type { TimelineRecorder } from '../engine/timeline.js';
 import type { ExecutionMode } from '../engine/exec.js';
 import type { BatchingOptions } from '../engine/batching.js';
 import type { StrategyKind } from '../strategy/types.js';
+import { getStrategy } from '../strategy/registry.js';
 import { Tally } from '../metrics/accumulator.js';
 import { runMetrics, scopeMetrics, type RunMetrics, type ScopeMetrics } from '../metrics/record.js';
 
@@ -115,10 +116,15 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
     throw new DynsimError('E_USAGE', { path: 'priorBusyNs', message: `expected a finite busy time >= 0 ns, got ${o.priorBusyNs}` });
   // a recorded trace names its network: without --network, use the bundled preset of that id
   const traceSource = o.trace !== undefined ? await JsonlTraceSource.open(o.trace) : undefined;
-  const headerNetwork =
-    traceSource && o.network === undefined && o.networkDocument === undefined && listPresets('networks').includes(traceSource.header.network)
-      ? traceSource.header.network
-      : undefined;
+  const networkGiven = o.network !== undefined || o.networkDocument !== undefined;
+  if (traceSource && !networkGiven && !listPresets('networks').includes(traceSource.header.network))
+    throw new DynsimError('E_USAGE', {
+      file: o.trace,
+      line: 1,
+      path: 'network',
+      message: `the trace's network "${traceSource.header.network}" is not a bundled preset: give its network file with --network`,
+    });
+  const headerNetwork = traceSource && !networkGiven ? traceSource.header.network : undefined;
   // bundled presets without building the network and hardware schemas (src/formats/presets.ts)
   const net = await loadNetworkLazily(o.networkDocument ?? o.network ?? headerNetwork ?? RUN_DEFAULTS.network);
   const hw = await loadHardwareLazily(o.hwDocument ?? o.hw ?? RUN_DEFAULTS.hw);
@@ -139,6 +145,17 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
       checkPlanAgainstNetwork({ format: 'dynsim-plan', version: 1, network: net.spec.id, default: strategy, gates: o.plan }, net);
       plan = { ...plan, ...o.plan };
     }
+    // a plan's strategy that cannot run on this accelerator is the plan's error, at its gate
+    const accKind = hw.spec.accelerator.kind;
+    const problems: Problem[] = [];
+    for (const [gid, kind] of Object.entries(plan))
+      if (!getStrategy(kind).appliesTo.includes(accKind))
+        problems.push({
+          file: o.plan?.[gid] !== undefined ? undefined : o.planFile,
+          path: `gates.${gid}`,
+          message: `strategy "${kind}" does not apply to a ${accKind} (${hw.spec.id}); it needs ${getStrategy(kind).appliesTo.join(' or ')}`,
+        });
+    if (problems.length) throw new DynsimError('E_USAGE', problems);
   }
   let source: TraceSource;
   let samplesTotal: number | undefined;

@@ -11,7 +11,7 @@ import { HardwareSystem, HARDWARE_FORMAT } from '../formats/hardware.js';
 import { TRACE_FORMAT } from '../formats/trace.js';
 import { parseJson, validateWith } from '../formats/validate.js';
 import { loadNetwork, readJsonFile } from '../formats/load.js';
-import { resolveNetwork, type ResolvedNetwork } from '../network/resolve.js';
+import { resolveNetwork } from '../network/resolve.js';
 import { resolveHardware } from '../hardware/resolve.js';
 import { isGzipFile, JsonlTraceSource } from '../trace/jsonl-reader.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
@@ -68,6 +68,9 @@ export interface ValidateOptions {
 }
 
 export async function validateFile(file: string, opts: ValidateOptions = {}): Promise<FileReport> {
+  // the network to match is the option's, not the file's: its errors are thrown, not reported
+  // as a problem of the file
+  const net = opts.network !== undefined ? loadNetwork(opts.network) : undefined;
   let kind: InputKind = 'unknown';
   try {
     const d = await detect(file);
@@ -93,11 +96,7 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
       return ok(file, kind, `hardware ${hw.spec.id}: ${hw.spec.accelerator.kind} with ${hw.spec.link.type} link`);
     }
     const src = await JsonlTraceSource.open(file);
-    let net: ResolvedNetwork | undefined;
-    if (opts.network) {
-      net = loadNetwork(opts.network);
-      checkTraceMatchesNetwork(src.header, net, file);
-    }
+    if (net) checkTraceMatchesNetwork(src.header, net, file);
     let n = 0;
     for await (const rec of src.samples()) {
       void rec;

@@ -36,7 +36,7 @@ export const TraceHeader = z.strictObject({
   version: z.literal(TRACE_VERSION),
   network: id.describe('Id of the network the decisions belong to.'),
   gates: z.array(TraceGate),
-  seed: z.union([z.number().int(), z.null()]).describe('Seed of a synthetic trace; null if recorded.'),
+  seed: z.number().int().nullable().describe('Seed of a synthetic trace; null if recorded.'),
   samples: z.number().int().min(0).optional().describe('Number of sample records, if known.'),
   provenance: z
     .record(z.string(), z.unknown())
