@@ -1,6 +1,8 @@
 /** `report`: a result file (from `run -o` or `compare -o`) to a self-contained HTML page. */
 import { DynsimError, describeValue } from '../util/errors.js';
 import { readJsonFile } from '../formats/load.js';
+import { validateWith } from '../formats/validate.js';
+import { CompareResultDoc, RunResultDoc } from '../formats/result.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { renderReport } from '../report/html.js';
 
@@ -18,5 +20,7 @@ export async function writeReportFromFile(resultFile: string, out: string): Prom
       path: 'format',
       message: `expected ${expected}, got ${JSON.stringify(format) ?? 'nothing'}`,
     });
+  // every field the report renders, located, before anything is written
+  validateWith(format === 'dynsim-result' ? RunResultDoc : CompareResultDoc, raw, resultFile);
   await writeFileAtomic(out, renderReport(raw));
 }
