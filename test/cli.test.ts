@@ -93,6 +93,34 @@ describe('dynsim CLI in-process', () => {
     expect(v.stderr).toContain(`${join(dir, 'missing.json')}: cannot read: no such file`);
   });
 
+  it('validate and report on a file whose top level is not an object say what it holds', async () => {
+    const dir = tmpDir();
+    const cases: [string, unknown, string][] = [
+      ['arr.json', [1, 2, 3], 'an array of 3'],
+      ['num.json', 42, '42'],
+      ['str.json', 'x', '"x"'],
+      ['null.json', null, 'null'],
+    ];
+    for (const [name, value, got] of cases) {
+      const f = join(dir, name);
+      writeFileSync(f, JSON.stringify(value));
+      const v = await runCli(['validate', f]);
+      expect(v.exitCode, name).toBe(2);
+      expect(v.stderr).toContain(`${f}: expected a JSON object with "format": one of "dynsim-network" | "dynsim-hardware" | `);
+      expect(v.stderr).toContain(`, got ${got}\n`);
+      expect(v.stderr).not.toContain('got nothing');
+      const out = join(dir, `${name}.html`);
+      const r = await runCli(['report', f, '-o', out]);
+      expect(r.exitCode, name).toBe(2);
+      expect(r.stderr).toContain(`${f}: expected a JSON object with "format": "dynsim-result" | "dynsim-compare" (a file written by run -o or compare -o), got ${got}\n`);
+      expect(existsSync(out)).toBe(false);
+    }
+    // an object without a format still names the field
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '{}');
+    expect((await runCli(['validate', empty])).stderr).toContain(`${empty}: format: expected one of "dynsim-network"`);
+  });
+
   it('inspect rejects a trace that does not match the given network', async () => {
     const out = join(tmpDir(), 't.jsonl');
     await runCli(['gen-trace', '--network', 'msdnet', '--samples', '5', '-o', out]);

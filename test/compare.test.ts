@@ -81,4 +81,45 @@ describe('dynsim compare and the planned strategy', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('got "warp"');
   });
+
+  it('a listed strategy that does not apply to the hardware is a usage error naming --strategies, the strategy and why', async () => {
+    const gpu = await runCli(['compare', '--synthetic', '20', '--strategies', 'multi-kernel']);
+    expect(gpu.exitCode).toBe(2);
+    expect(gpu.stderr).toContain('--strategies: strategy "multi-kernel" does not apply to a gpu-simt (it needs spatial-array); multi-kernel is for spatial arrays (hardware h100)');
+    expect(gpu.stderr).not.toMatch(/internal error|\n\s+at /);
+    // the reason is the one run gives
+    const run = await runCli(['run', '--synthetic', '20', '--strategy', 'multi-kernel']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('accelerator.kind: strategy "multi-kernel" does not apply to a gpu-simt (it needs spatial-array); multi-kernel is for spatial arrays');
+    const arr = await runCli(['compare', '--synthetic', '20', '--strategies', 'device-branch', '--hw', 'tpu-128']);
+    expect(arr.exitCode).toBe(2);
+    expect(arr.stderr).toContain('--strategies: strategy "device-branch" does not apply to a spatial-array (it needs gpu-simt); a static-dataflow array cannot branch per lane');
+    // not dropped silently when listed with one that applies
+    const mixed = await runCli(['compare', '--synthetic', '20', '--strategies', 'mask,multi-kernel', '--json']);
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.stdout).toBe('');
+    expect(mixed.stderr).toContain('--strategies: strategy "multi-kernel" does not apply to a gpu-simt');
+    await expect(compareStrategies({ synthetic: 8, strategies: [] })).rejects.toThrow('--strategies: expected at least one strategy, got none');
+  });
+
+  it('by default the strategies left out are listed in skipped, with the reason, and printed', async () => {
+    const r = await compareStrategies({ network: 'skipnet-resnet18', hw: 'h100', synthetic: 8, seed: 1, noSearch: true });
+    expect(r.skipped).toEqual([
+      { strategy: 'multi-kernel', reason: 'does not apply to a gpu-simt (it needs spatial-array); multi-kernel is for spatial arrays' },
+      { strategy: 'capacity', reason: 'no MoE gate in skipnet-resnet18: it would run as mask' },
+      { strategy: 'grouped', reason: 'no MoE gate in skipnet-resnet18: it would run as compact' },
+    ]);
+    const listed = new Set(r.strategies.map((s) => s.strategy));
+    for (const s of r.skipped) expect(listed.has(s.strategy)).toBe(false);
+    const arr = await compareStrategies({ network: 'switch-moe', hw: 'tpu-128', synthetic: 8, seed: 1, noSearch: true });
+    expect(arr.skipped.map((s) => s.strategy)).toEqual(['device-branch', 'grouped']);
+    expect(arr.skipped[0]!.reason).toMatch(/^does not apply to a spatial-array \(it needs gpu-simt\)/);
+    const c = await runCli(['compare', '--synthetic', '8', '--no-search']);
+    expect(c.exitCode).toBe(0);
+    expect(c.stdout).toContain('not compared: multi-kernel (does not apply to a gpu-simt (it needs spatial-array); multi-kernel is for spatial arrays)');
+    expect(c.stdout).toContain('not compared: capacity (no MoE gate in skipnet-resnet18: it would run as mask)');
+    // listed explicitly: nothing skipped
+    const e = await compareStrategies({ synthetic: 8, strategies: ['mask', 'compact'], noSearch: true });
+    expect(e.skipped).toEqual([]);
+  });
 });

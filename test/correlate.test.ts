@@ -391,6 +391,43 @@ describe('dynsim correlate CLI', () => {
     expect(net.simulatedNs).toBeGreaterThan(0);
   });
 
+  it('a network case whose trace, network, plan or spec file is missing names the case file, the field, the case and the file', async () => {
+    const netCase = (id: string, workload: Record<string, unknown>) => ({
+      format: 'dynsim-case',
+      version: 1,
+      id,
+      hardware: 'h100',
+      mode: 'eager',
+      timing: 'single',
+      workload: { kind: 'network', network: 'skipnet-resnet18', strategy: 'mask', batch: 8, ...workload },
+      measured: { median: 1, min: 1, max: 1, unit: 'us' },
+    });
+    const synthetic = { samples: 8, seed: 3 };
+    const p = writeInputs({
+      'set.json': { format: 'dynsim-cases', version: 1, cases: [netCase('ok', { synthetic }), netCase('lost', { trace: 'traces/missing.jsonl' })] },
+      'one.json': netCase('solo', { network: 'nets/none.json', synthetic }),
+      'plan.json': { format: 'dynsim-cases', version: 1, cases: [netCase('planned', { plan: 'p.json', synthetic })] },
+      'spec.json': { format: 'dynsim-cases', version: 1, cases: [netCase('spec', { synthetic: { ...synthetic, spec: 's.json' } })] },
+      'preset.json': { format: 'dynsim-cases', version: 1, cases: [netCase('preset', { network: 'resnet', synthetic })] },
+    });
+    const dir = join(p['set.json']!, '..');
+    const expectations: [string, string, string][] = [
+      ['set.json', `cases[1].workload.trace: case "lost": cannot use trace "traces/missing.jsonl":`, `${join(dir, 'traces/missing.jsonl')}: cannot read: no such file`],
+      ['one.json', `workload.network: case "solo": cannot use network "nets/none.json":`, `${join(dir, 'nets/none.json')}: no such file`],
+      ['plan.json', `cases[0].workload.plan: case "planned": cannot use plan "p.json":`, `${join(dir, 'p.json')}: no such file`],
+      ['spec.json', `cases[0].workload.synthetic.spec: case "spec": cannot use synthetic spec "s.json":`, `${join(dir, 's.json')}: `],
+      ['preset.json', `cases[0].workload.network: case "preset": cannot use network "resnet":`, 'unknown network preset "resnet"'],
+    ];
+    for (const [file, head, detail] of expectations) {
+      await expect(correlate({ files: [p[file]!] }), file).rejects.toMatchObject({ name: 'DynsimError', code: expect.stringMatching(/^E_(IO|REFERENCE)$/) });
+      const r = await runCli(['correlate', p[file]!]);
+      expect(r.exitCode, file).toBe(2);
+      expect(r.stderr).toContain(`${p[file]!}: ${head}\n`);
+      expect(r.stderr).toContain(detail);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('a network case runs at the sustained clock once the warm-up and the samples before the median have kept the device busy past throttleAfterNs', async () => {
     // ideal GPU at 1000 MHz, 500 MHz after 100 ns busy; one forward = layers a and b, 32 ns
     // each at full clock (static). Busy before the median forward = (warmup + floor(count / 2)) x 64 ns

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimulation, type RunResult } from '../src/api/run.js';
 import { TimelineRecorder, TIMELINE_DEFAULTS } from '../src/engine/timeline.js';
 import { toTraceEvents, type TraceFile } from '../src/report/perfetto.js';
 import { renderRunReport, renderCompareReport } from '../src/report/html.js';
 import { compareStrategies } from '../src/api/compare.js';
+import { writeReportFromFile } from '../src/api/report.js';
 import { runCli } from '../src/cli/main.js';
 import { tmpDir } from './helpers/fixtures.js';
 
@@ -164,4 +165,47 @@ it('renderRunReport is self-contained (no scripts, no external URLs)', async () 
   const html = renderRunReport(r);
   expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
   expect(html).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org)/);
+});
+
+describe('report on a damaged result file', () => {
+  it('names the file, the JSON path and what was expected; writes nothing', async () => {
+    const dir = tmpDir();
+    const run = JSON.parse(JSON.stringify(await runSimulation({ network: 'msdnet', synthetic: 16 }))) as Record<string, any>;
+    const cmp = JSON.parse(JSON.stringify(await compareStrategies({ network: 'msdnet', synthetic: 16, noSearch: true, strategies: ['mask', 'compact'] }))) as Record<string, any>;
+    const edits: [string, Record<string, any>, (d: Record<string, any>) => void, string][] = [
+      ['time.json', run, (d) => (d.metrics.totalTimeNs = 'x'), 'metrics.totalTimeNs: expected number, got "x"'],
+      ['gates.json', run, (d) => delete d.gates, 'gates: expected record, got nothing'],
+      ['latency.json', run, (d) => (d.metrics.latencyNs.p99 = -5), 'metrics.latencyNs.p99: expected a value >= 0, got -5'],
+      ['cdf.json', run, (d) => (d.latencyCdfNs[2] = [1]), 'latencyCdfNs[2]: expected >= 2 items, got 1'],
+      ['budget.json', run, (d) => delete d.config.budgetNs, 'config.budgetNs: expected number, got nothing'],
+      ['strategies.json', cmp, (d) => (d.strategies = 7), 'strategies: expected array, got 7'],
+      ['energy.json', cmp, (d) => (d.strategies[1].energyPj = -1), 'strategies[1].energyPj: expected a value >= 0, got -1'],
+      ['plan.json', cmp, (d) => delete d.planned.plan, 'planned.plan: expected object, got nothing'],
+      ['gate-time.json', cmp, (d) => (Object.values(d.gates)[0] as Record<string, any>).timeNsByStrategy.mask = null, '.timeNsByStrategy.mask: expected number, got null'],
+    ];
+    for (const [name, doc, edit, message] of edits) {
+      const d = JSON.parse(JSON.stringify(doc)) as Record<string, any>;
+      edit(d);
+      const f = join(dir, name);
+      writeFileSync(f, JSON.stringify(d));
+      const out = join(dir, `${name}.html`);
+      await expect(writeReportFromFile(f, out), name).rejects.toMatchObject({ name: 'DynsimError', code: 'E_SCHEMA' });
+      const r = await runCli(['report', f, '-o', out]);
+      expect(r.exitCode, name).toBe(2);
+      expect(r.stderr).toContain(`${f}: `);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(existsSync(out), name).toBe(false);
+    }
+    // the undamaged files still render, the compare page noting what was not compared
+    for (const [name, doc] of [['run.json', run], ['cmp.json', cmp]] as const) {
+      writeFileSync(join(dir, name), JSON.stringify(doc));
+      await writeReportFromFile(join(dir, name), join(dir, `${name}.html`));
+      expect(readFileSync(join(dir, `${name}.html`), 'utf8').startsWith('<!DOCTYPE html>')).toBe(true);
+    }
+    const all = JSON.parse(JSON.stringify(await compareStrategies({ network: 'msdnet', synthetic: 16, noSearch: true }))) as Record<string, any>;
+    writeFileSync(join(dir, 'all.json'), JSON.stringify(all));
+    await writeReportFromFile(join(dir, 'all.json'), join(dir, 'all.html'));
+    expect(readFileSync(join(dir, 'all.html'), 'utf8')).toContain('data-skipped="multi-kernel">Not compared: multi-kernel (does not apply to a gpu-simt');
+  });
 });

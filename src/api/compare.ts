@@ -13,11 +13,16 @@
  * less than the decisions ask: it is listed with its dropped FLOPs but is not a candidate for
  * the best single strategy, the per-gate cheapest or the plan. Without an MoE gate `capacity`
  * runs as `mask` and `grouped` as `compact`, so by default they are not compared there.
+ *
+ * By default every strategy that applies is compared; those left out are listed in `skipped`
+ * with the reason. A strategy listed explicitly (`strategies`, `--strategies`) that does not
+ * apply to the hardware is a usage error, as it is for `run`.
  */
 import { VERSION } from '../version.js';
 import { loadHardware, loadNetwork } from '../formats/load.js';
 import type { Plan } from '../formats/plan.js';
-import { getStrategy } from '../strategy/registry.js';
+import { inapplicableReason } from '../strategy/registry.js';
+import { DynsimError } from '../util/errors.js';
 import { STRATEGY_KINDS, type StrategyKind } from '../strategy/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { RUN_DEFAULTS, runSimulation, type RunOptions, type RunResult } from './run.js';
@@ -53,6 +58,8 @@ export interface CompareResult {
   tool: { name: 'dynsim'; version: string };
   config: { network: string; hardware: string; accelerator: string; samples: number; batch: number };
   strategies: StrategySummary[];
+  /** Strategies left out of a default comparison, and why (empty when the strategies were listed). */
+  skipped: { strategy: StrategyKind; reason: string }[];
   bestSingle: StrategyKind;
   /** Per gate: its time under each strategy, and the cheapest. */
   gates: Record<string, { kind: string; timeNsByStrategy: Record<string, number>; cheapest: StrategyKind }>;
@@ -85,7 +92,28 @@ export async function compareStrategies(o: CompareOptions = {}): Promise<Compare
   const hw = loadHardware(o.hw ?? RUN_DEFAULTS.hw);
   const accKind = hw.spec.accelerator.kind;
   const hasMoe = net.gates.some((g) => g.gate.kind === 'moe');
-  const candidates = (o.strategies ?? STRATEGY_KINDS.filter((s) => (s !== 'capacity' && s !== 'grouped') || hasMoe)).filter((s) => getStrategy(s).appliesTo.includes(accKind));
+  const skipped: CompareResult['skipped'] = [];
+  let candidates: StrategyKind[];
+  if (o.strategies !== undefined) {
+    if (o.strategies.length === 0) throw new DynsimError('E_USAGE', { message: '--strategies: expected at least one strategy, got none' });
+    const problems = o.strategies.flatMap((s) => {
+      const why = inapplicableReason(s, accKind);
+      return why === undefined ? [] : [{ message: `--strategies: strategy "${s}" ${why} (hardware ${hw.spec.id})` }];
+    });
+    if (problems.length) throw new DynsimError('E_USAGE', problems);
+    candidates = [...o.strategies];
+  } else {
+    candidates = [];
+    for (const s of STRATEGY_KINDS) {
+      const why =
+        inapplicableReason(s, accKind) ??
+        (!hasMoe && (s === 'capacity' || s === 'grouped') ? `no MoE gate in ${net.spec.id}: it would run as ${s === 'capacity' ? 'mask' : 'compact'}` : undefined);
+      if (why === undefined) candidates.push(s);
+      else skipped.push({ strategy: s, reason: why });
+    }
+    if (candidates.length === 0)
+      throw new DynsimError('E_USAGE', { message: `no strategy applies to ${hw.spec.id}: ${skipped.map((x) => `${x.strategy} (${x.reason})`).join(', ')}` });
+  }
   const base: RunOptions = { ...o };
   delete (base as CompareOptions).strategies;
   delete (base as CompareOptions).noSearch;
@@ -147,6 +175,7 @@ export async function compareStrategies(o: CompareOptions = {}): Promise<Compare
       batch: results.get(bestSingle)!.config.batching.batchSize,
     },
     strategies: [...candidates.map((s) => summary(s, results.get(s)!)), summary('planned', planned)],
+    skipped,
     bestSingle,
     gates,
     planned: {

@@ -5,7 +5,7 @@
  * so one call reports on every file given.
  */
 import { readFileSync } from 'node:fs';
-import { DynsimError, type Problem } from '../util/errors.js';
+import { DynsimError, describeValue, type Problem } from '../util/errors.js';
 import { Network, NETWORK_FORMAT } from '../formats/network.js';
 import { HardwareSystem, HARDWARE_FORMAT } from '../formats/hardware.js';
 import { TRACE_FORMAT } from '../formats/trace.js';
@@ -49,7 +49,10 @@ async function detect(file: string): Promise<{ kind: InputKind; raw?: unknown }>
     // not a one-line header: a whole-file JSON document
   }
   const raw = parseJson(text, file) as { format?: unknown } | null;
-  const format = raw && typeof raw === 'object' ? raw.format : undefined;
+  const known = KNOWN.map((k) => JSON.stringify(k)).join(' | ');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new DynsimError('E_SCHEMA', { file, message: `expected a JSON object with "format": one of ${known}, got ${describeValue(raw)}` });
+  const format = raw.format;
   if (format === NETWORK_FORMAT) return { kind: 'network', raw };
   if (format === HARDWARE_FORMAT) return { kind: 'hardware', raw };
   if (format === EXPERIMENT_FORMAT) return { kind: 'experiment', raw };
@@ -58,7 +61,7 @@ async function detect(file: string): Promise<{ kind: InputKind; raw?: unknown }>
   throw new DynsimError('E_SCHEMA', {
     file,
     path: 'format',
-    message: `expected one of ${KNOWN.map((k) => JSON.stringify(k)).join(' | ')}, got ${JSON.stringify(format) ?? 'nothing'}`,
+    message: `expected one of ${known}, got ${JSON.stringify(format) ?? 'nothing'}`,
   });
 }
 

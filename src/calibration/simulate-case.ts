@@ -25,6 +25,7 @@ import { RUN_PATH } from '../engine/kernels.js';
 import { loadNetwork } from '../formats/load.js';
 import { traceGatesOf } from '../network/resolve.js';
 import { runSimulation, type RunOptions } from '../api/run.js';
+import { DynsimError } from '../util/errors.js';
 import { divergenceLanes, type LaneStats } from './lanes.js';
 
 export interface SimContext {
@@ -471,9 +472,37 @@ async function network(w: Of<'network'>, c: MeasurementCase, ctx: SimContext): P
         .map(([name, v]) => ({ name, ns: v })),
       gaps,
     };
+  } catch (err) {
+    throw locateReference(err, c, ctx, [
+      ['network', w.network, o.network],
+      ['plan', w.plan, o.planFile],
+      ['trace', w.trace, w.trace !== undefined ? o.trace : undefined],
+      ['synthetic.spec', w.synthetic?.spec, o.specFile],
+    ]);
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * An error about a file a network case refers to (missing, unreadable, invalid), led by where
+ * the reference is: the case file, the field's JSON path and the case id. Other errors as they are.
+ * `refs`: field, the reference as written, the path it resolved to (or the preset name).
+ */
+function locateReference(err: unknown, c: MeasurementCase, ctx: SimContext, refs: [string, string | undefined, string | undefined][]): unknown {
+  if (!(err instanceof DynsimError) || !err.isUserError) return err;
+  const hit = refs.find(
+    ([field, given, resolved]) =>
+      given !== undefined &&
+      resolved !== undefined &&
+      err.problems.some((p) => p.file === resolved || (field === 'network' && p.file === undefined && p.message.startsWith(`unknown network preset ${JSON.stringify(resolved)}`))),
+  );
+  if (!hit) return err;
+  const [field, given] = hit;
+  return new DynsimError(err.code, [
+    { file: ctx.file, path: `${ctx.path ? `${ctx.path}.` : ''}workload.${field}`, message: `case "${c.id}": cannot use ${field === 'synthetic.spec' ? 'synthetic spec' : field} "${given}":` },
+    ...err.problems,
+  ]);
 }
 
 /** Simulates a case; the result is in the case's unit (and in ns). */

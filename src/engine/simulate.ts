@@ -10,7 +10,7 @@ import type { TraceSource } from '../trace/source.js';
 import type { SampleRecord } from '../formats/trace.js';
 import type { AcceleratorModel } from '../hardware/types.js';
 import { LatencyHistogram, UtilizationSeries } from '../metrics/accumulator.js';
-import { getStrategy } from '../strategy/registry.js';
+import { getStrategy, inapplicableReason } from '../strategy/registry.js';
 import type { Strategy, StrategyKind } from '../strategy/types.js';
 import { checkTraceMatchesNetwork } from '../trace/compat.js';
 import { Batcher, arrivalRng, type BatchingOptions, type FormedBatch } from './batching.js';
@@ -106,13 +106,10 @@ export class Engine {
     this.machine.accelBusyNs = this.machine.priorBusyNs = cfg.priorBusyNs ?? 0;
     this.strategies = new Map(net.gates.map((g) => [g.gate.id, getStrategy(cfg.plan?.[g.gate.id] ?? cfg.strategy)]));
     const accKind = cfg.hw.spec.accelerator.kind;
-    for (const s of new Set([getStrategy(cfg.strategy), ...this.strategies.values()]))
-      if (!s.appliesTo.includes(accKind))
-        throw new DynsimError('E_USAGE', {
-          file: cfg.hw.file,
-          path: 'accelerator.kind',
-          message: `strategy "${s.kind}" does not apply to a ${accKind} (it needs ${s.appliesTo.join(' or ')}); ${accKind === 'gpu-simt' ? 'multi-kernel is for spatial arrays' : 'a static-dataflow array cannot branch per lane: use static, mask, compact, host, per-sample, multi-kernel or capacity'}`,
-        });
+    for (const s of new Set([getStrategy(cfg.strategy), ...this.strategies.values()])) {
+      const why = inapplicableReason(s.kind, accKind);
+      if (why !== undefined) throw new DynsimError('E_USAGE', { file: cfg.hw.file, path: 'accelerator.kind', message: `strategy "${s.kind}" ${why}` });
+    }
     this.batcher = new Batcher(cfg.batching, origin, arrivals);
     this.weight = new Map(
       net.gates.map((g) => [g.gate.id, g.gate.kind === 'moe' ? g.gate.tokens : g.gate.kind === 'spatial' ? g.gate.positions : 1]),

@@ -201,12 +201,13 @@ export function renderCompareReport(r: CompareResult): string {
         `<tr><td>${esc(id)}</td><td>${esc(g.kind)}</td>${strategies.map((s) => `<td>${fmtNs(g.timeNsByStrategy[s] ?? 0)}</td>`).join('')}<td>${esc(g.cheapest)}</td><td data-gate-strategy="${esc(id)}">${esc(r.planned.plan.gates[id] ?? r.planned.plan.default)}</td></tr>`,
     )
     .join('');
+  const skipped = (r.skipped ?? []).map((x) => `<p class="note" data-skipped="${esc(x.strategy)}">Not compared: ${esc(x.strategy)} (${esc(x.reason)}).</p>`).join('');
   const c = r.config;
   return page(
     `dynsim compare: ${c.network} on ${c.hardware}`,
     `${c.samples} samples, batch ${c.batch}; best single strategy <b>${esc(r.bestSingle)}</b>; planned mix ${pct(r.planned.gainOverBestSingle)} faster than it`,
     `<h2>Strategies side by side</h2><figure id="chart-strategies"><svg width="${W}" height="${h}" viewBox="0 0 ${W} ${h}" role="img" aria-label="time per strategy">${bars}</svg><figcaption>Total time per strategy (green: best single strategy; blue: planned per-gate mix).</figcaption></figure>
-<table><tr><th>strategy</th><th>time</th><th>samples/s</th><th>p50</th><th>p99</th><th>achieved</th><th>waste</th><th>SIMD eff</th><th>ctl</th><th>energy pJ</th></tr>${table}</table>
+<table><tr><th>strategy</th><th>time</th><th>samples/s</th><th>p50</th><th>p99</th><th>achieved</th><th>waste</th><th>SIMD eff</th><th>ctl</th><th>energy pJ</th></tr>${table}</table>${skipped}
 <h2>Per gate</h2><table><tr><th>gate</th><th>kind</th>${strategies.map((s) => `<th>${esc(s)}</th>`).join('')}<th>cheapest</th><th>planned</th></tr>${gates}</table>`,
   );
 }

@@ -25,3 +25,13 @@ export const strategyRegistry = {
 export function getStrategy(kind: StrategyKind): Strategy {
   return strategyRegistry[kind];
 }
+
+/**
+ * Why strategy `kind` cannot run on an accelerator of kind `accKind` (the reason `run` and
+ * `compare` give), or undefined when it applies there.
+ */
+export function inapplicableReason(kind: StrategyKind, accKind: Strategy['appliesTo'][number]): string | undefined {
+  const s = getStrategy(kind);
+  if (s.appliesTo.includes(accKind)) return undefined;
+  return `does not apply to a ${accKind} (it needs ${s.appliesTo.join(' or ')}); ${accKind === 'gpu-simt' ? 'multi-kernel is for spatial arrays' : 'a static-dataflow array cannot branch per lane: use static, mask, compact, host, per-sample, multi-kernel or capacity'}`;
+}

@@ -36,6 +36,7 @@ export function renderCompare(r: CompareResult, color = makeChalk()): string {
   for (const s of r.strategies)
     if (s.droppedFlops > 0 && s.strategy !== 'planned')
       lines.push(`${s.strategy} dropped ${sig(s.droppedFlops)} FLOPs of routed work (tokens over capacity): not a candidate for best or plan`);
+  for (const s of r.skipped ?? []) lines.push(`not compared: ${s.strategy} (${s.reason})`);
   lines.push('');
   const strategies = r.strategies.filter((s) => s.strategy !== 'planned').map((s) => s.strategy as StrategyKind);
   lines.push(
