@@ -50,7 +50,7 @@ export { foldGemm } from './hardware/spatial-array/fold.js';
 // CI regression on traces
 export { regress, resolveMetricPath, type RegressOptions, type RegressResult, type ExpectationResult, type MetricCheck } from './api/regress.js';
 export { Expectations, MetricExpectation, toleranceFor, withinTolerance, DEFAULT_REGRESS_METRICS } from './formats/expectations.js';
-export { compareStrategies, writePlan, type CompareOptions, type CompareResult } from './api/compare.js';
+export { compareStrategies, planText, writePlan, type CompareOptions, type CompareResult } from './api/compare.js';
 
 // experiments and sweeps
 export {

@@ -186,6 +186,14 @@ describe('outputs of a failed run: none of them, old files kept', () => {
     expect(readdirSync(dir)).toEqual(['t.jsonl.gz']);
   });
 
+  it('compare: an unwritable -o fails before the comparison and writes no plan or report', async () => {
+    const dir = tmpDir();
+    const r = await runCli(['compare', '--synthetic', '20', '--strategies', 'mask,compact', '--no-search', '-o', join(dir, 'nodir', 'c.json'), '--emit-plan', join(dir, 'plan.json'), '--report', join(dir, 'c.html')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/nodir[/\\]c\.json: cannot write: no such directory/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('an empty output name is an error, not silently no output', async () => {
     const r = await runCli(['run', '--synthetic', '10', '-o', '']);
     expect(r.exitCode).toBe(2);

@@ -188,6 +188,11 @@ export async function compareStrategies(o: CompareOptions = {}): Promise<Compare
 }
 
 /** Writes a compare result's plan as a dynsim-plan file for `run --plan`. */
+/** The planned per-gate strategies as a plan file's text (for run --plan). */
+export function planText(r: CompareResult): string {
+  return `${JSON.stringify(r.planned.plan, null, 2)}\n`;
+}
+
 export async function writePlan(r: CompareResult, path: string): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(r.planned.plan, null, 2)}\n`);
+  await writeFileAtomic(path, planText(r));
 }

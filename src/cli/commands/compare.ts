@@ -1,8 +1,8 @@
 /** `dynsim compare`: every strategy side by side, the cheapest per gate, and a planned mix. */
 import type { Command } from 'commander';
-import { compareStrategies, writePlan, type CompareResult } from '../../api/compare.js';
+import { compareStrategies, planText, type CompareResult } from '../../api/compare.js';
 import { STRATEGY_KINDS, type StrategyKind } from '../../strategy/types.js';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { OutputBatch, checkWritable } from '../../util/atomic.js';
 import { renderCompareReport } from '../../report/html.js';
 import { choiceArg } from '../options.js';
 import { dur, energy, makeChalk, pct, sig, table, toJson } from '../output.js';
@@ -75,10 +75,19 @@ export function registerCompare(program: Command, done: (r: Promise<CommandResul
     .action((o: WorkloadFlags & { strategies?: StrategyKind[]; search?: boolean; emitPlan?: string; json?: boolean; output?: string; report?: string }) =>
       done(
         (async () => {
+          // every output is checked first and written together at the end (none if it fails)
+          await checkWritable([o.emitPlan, o.output, o.report].filter((t): t is string => t !== undefined));
           const r = await compareStrategies({ ...workloadOptions(o), strategies: o.strategies, noSearch: o.search === false });
-          if (o.emitPlan) await writePlan(r, o.emitPlan);
-          if (o.output) await writeFileAtomic(o.output, toJson(r));
-          if (o.report) await writeFileAtomic(o.report, renderCompareReport(r));
+          const out = new OutputBatch();
+          try {
+            if (o.emitPlan !== undefined) await out.add(o.emitPlan, planText(r));
+            if (o.output !== undefined) await out.add(o.output, toJson(r));
+            if (o.report !== undefined) await out.add(o.report, renderCompareReport(r));
+          } catch (err) {
+            await out.abort();
+            throw err;
+          }
+          await out.commit();
           return { stdout: o.json ? toJson(r) : renderCompare(r) };
         })(),
       ),
