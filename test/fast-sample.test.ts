@@ -85,10 +85,16 @@ describe('fast sample parser, template shape', () => {
       expect(check2(l), l).toBe(false);
   });
 
-  it('gives fresh objects: a caller may change one record without changing the next', () => {
+  it('records with the same decisions share one frozen decision object: read-only, never changed by a caller', () => {
     const line = Buffer.from('{"i":1,"d":{"7":1,"a":0,"ex":3,"ch":8}}');
     const a = fast(line, 0, line.length)!;
-    (a.d as Record<string, number>).a = 5;
+    const b = fast(line, 0, line.length)!;
+    expect(a).not.toBe(b); // each record is its own object ...
+    expect(a.d).toBe(b.d); // ... with the pattern's one decision object
+    expect(Object.isFrozen(a.d)).toBe(true);
+    expect(() => {
+      (a.d as Record<string, number>).a = 5;
+    }).toThrow(TypeError);
     expect(fast(line, 0, line.length)!.d).toEqual({ 7: 1, a: 0, ex: 3, ch: 8 });
   });
 

@@ -17,14 +17,17 @@ describe('skip-gate share sums', () => {
     const machine = new Machine(hw.spec, createAccelerator(hw.spec.accelerator), net, []);
     const rng = seedrandom('shares');
     const ids = net.gates.map((g) => g.gate.id);
+    const shared = Array.from({ length: 5 }, () => Object.freeze(Object.fromEntries(ids.map((id) => [id, rng() < 0.5 ? 1 : 0]))) as Record<string, Decision>);
     for (let trial = 0; trial < 200; trial++) {
       const slots: Slot[] = [];
       for (let k = 0; k < 1 + Math.floor(rng() * 40); k++) {
         const keys = ids.filter(() => rng() < 0.85);
         if (rng() < 0.5) keys.sort(() => rng() - 0.5);
         if (rng() < 0.1) keys.splice(Math.floor(rng() * (keys.length + 1)), 0, 'not.a.gate');
-        const d: Record<string, Decision> = {};
+        let d: Record<string, Decision> = {};
         for (const id of keys) d[id] = rng() < 0.5 ? 1 : 0;
+        // shared frozen objects, as the trace reader gives (their skipped gates are cached)
+        if (rng() < 0.5) d = shared[Math.floor(rng() * shared.length)]!;
         const states = [RowState.Alive, RowState.Alive, RowState.DeadComputed, RowState.Removed];
         slots.push({ index: k, arrivalNs: NaN, d, state: states[Math.floor(rng() * 4)]!, doneNs: NaN, exitIndex: -1 });
       }

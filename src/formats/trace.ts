@@ -70,8 +70,9 @@ export interface SampleRecord {
   i: number;
   /** Arrival time of the sample (ns from the start of the trace), if recorded. */
   arrivalNs?: number;
-  /** Decision per gate id, for the gates this sample met. */
-  d: Record<string, Decision>;
+  /** Decision per gate id, for the gates this sample met. Read-only: records with the same
+   * decisions may share one (frozen) object. */
+  d: Readonly<Record<string, Decision>>;
 }
 
 // ---------------------------------------------------------------- mask helpers

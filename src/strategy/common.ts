@@ -141,7 +141,10 @@ export function forEachStep(g: ResolvedGate, first: boolean, decide: () => void,
 
 /** Per network: gate ids in network order (interned, so equal ids compare as one pointer),
  * each gate's index by id, and which gates are skip gates. */
-const gateKeys = new WeakMap<ResolvedNetwork, { ids: string[]; index: Map<string, number>; skip: boolean[] }>();
+const gateKeys = new WeakMap<
+  ResolvedNetwork,
+  { ids: string[]; index: Map<string, number>; skip: boolean[]; skippedBy: WeakMap<object, readonly number[]> }
+>();
 
 /**
  * The summed needed share of every skip gate at once (into x.shareCache), in one pass over
@@ -159,24 +162,38 @@ function skipShares(x: Exec): void {
       ids: gates.map((g) => Object.keys({ [g.gate.id]: 0 })[0]!),
       index: new Map(gates.map((g) => [g.gate.id, g.index])),
       skip: gates.map((g) => g.gate.kind === 'skip'),
+      skippedBy: new WeakMap(),
     };
     gateKeys.set(x.net, k);
   }
-  const { ids, index, skip } = k;
+  const { ids, index, skip, skippedBy } = k;
   const skipped = new Array<number>(ids.length).fill(0);
   let alive = 0;
   for (const slot of x.slots) {
     if (slot.state !== RowState.Alive) continue;
     alive++;
     const d = slot.d;
+    // a frozen decision object is shared by every record of its pattern (the trace reader's):
+    // its skipped gates are found once
+    const known = skippedBy.get(d);
+    if (known !== undefined) {
+      for (let q = 0; q < known.length; q++) skipped[known[q]!]!++;
+      continue;
+    }
+    const frozen = Object.isFrozen(d);
+    const list: number[] | undefined = frozen ? [] : undefined;
     let j = 0;
     for (const id in d) {
       if (d[id] === 1) {
         const gi = id === ids[j] ? j : (index.get(id) ?? -1);
-        if (gi >= 0 && skip[gi]) skipped[gi]!++;
+        if (gi >= 0 && skip[gi]) {
+          skipped[gi]!++;
+          list?.push(gi);
+        }
       }
       j++;
     }
+    if (list) skippedBy.set(d, list);
   }
   for (let gi = 0; gi < ids.length; gi++) if (skip[gi]) x.shareCache.set(gi, alive - skipped[gi]!);
 }

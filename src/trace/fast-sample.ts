@@ -2,8 +2,9 @@
  * Fast path of the trace reader for the record shape dynsim writes itself:
  * `{"i":N,"d":{"<gate>":n,...}}`, optionally with `"arrivalNs":T` after `i`, no whitespace,
  * every decision a small integer (skip, exit and channel gates). It reads the line's bytes in
- * place, without decoding or JSON.parse, and returns exactly the record the slow path
- * (JSON.parse + checkSample) would. Anything else, valid or not (other key orders, escapes,
+ * place, without decoding or JSON.parse, and returns a record equal to the one the slow path
+ * (JSON.parse + checkSample) would (records with the same decisions share one frozen decision
+ * object). Anything else, valid or not (other key orders, escapes,
  * whitespace, decimals, masks or MoE decisions, duplicate keys, a value out of range), returns
  * undefined and the caller takes the slow path, so messages and edge cases stay checkSample's.
  */
@@ -135,8 +136,8 @@ export function fastSampleParser(gates: readonly TraceGate[]): FastSampleParser 
   const template: Record<string, Decision> = {};
   for (const id of ids) template[id] = 0;
   const shapes = templateOf(keys.map((k) => k.bytes), max);
-  // records of the template shape, by their digits: copying one is cheaper than filling keys
-  const byDigits = new Map<number, Record<string, Decision>>();
+  // records of the template shape, by their digits (shared, frozen decision objects)
+  const byDigits = new Map<number, Readonly<Record<string, Decision>>>();
   // per gate, the record that last set it: a duplicate key goes to the slow path
   const seen = new Float64Array(n).fill(-1);
   const values = new Array<number>(n).fill(0);
@@ -170,7 +171,7 @@ export function fastSampleParser(gates: readonly TraceGate[]): FastSampleParser 
 
   /** The decisions of a line in the template shape (every gate in header order, one digit
    * each, all valid), or undefined (the general path decides). */
-  const templateRecord = (view: DataView, buf: Uint8Array, p: number, t: Template): Record<string, Decision> | undefined => {
+  const templateRecord = (view: DataView, buf: Uint8Array, p: number, t: Template): Readonly<Record<string, Decision>> | undefined => {
     const w = t.words;
     const mask = t.masks;
     let k = 0;
@@ -186,10 +187,14 @@ export function fastSampleParser(gates: readonly TraceGate[]): FastSampleParser 
       scale *= 10;
     }
     const known = byDigits.get(digits);
-    if (known !== undefined) return { ...known };
+    if (known !== undefined) return known;
     const d = { ...template };
     for (let g = 0; g < n; g++) d[ids[g]!] = values[g]!;
-    if (byDigits.size < 4096) byDigits.set(digits, { ...d });
+    if (byDigits.size >= 4096) return d;
+    // records with the same decisions share one frozen object (read-only, as every record's
+    // decisions are): no copy per line, and per-pattern work can be cached on it (skipShares)
+    Object.freeze(d);
+    byDigits.set(digits, d);
     return d;
   };
 
