@@ -161,6 +161,15 @@ describe('errors name the input at fault', () => {
   });
 });
 
+describe('compare options', () => {
+  it('a strategy listed twice runs once', async () => {
+    const r = await runCli(['compare', '--synthetic', '20', '--strategies', 'mask,compact,mask', '--no-search', '--json']);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout) as { strategies: { strategy: string }[] };
+    expect(j.strategies.map((x) => x.strategy)).toEqual(['mask', 'compact', 'planned']); // planned: the per-gate mix
+  });
+});
+
 describe('outputs of a failed run: none of them, old files kept', () => {
   it('an unwritable -o fails before the run and writes no timeline, report or CSV either', async () => {
     const dir = tmpDir();

@@ -95,7 +95,8 @@ export function registerCompare(program: Command, done: (r: Promise<CommandResul
 }
 
 const one = choiceArg(STRATEGY_KINDS);
+/** The listed strategies, each once, in the order given. */
 function listArgOf(v: string): StrategyKind[] {
-  return v.split(',').map((x) => one(x.trim()));
+  return [...new Set(v.split(',').map((x) => one(x.trim())))];
 }
 
