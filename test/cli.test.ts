@@ -148,6 +148,30 @@ describe('errors name the input at fault', () => {
     expect(r.stderr).toMatch(/plan\.json: gates\.skip\.layer2\.0: strategy "multi-kernel" does not apply to a gpu-simt \(h100\); it needs spatial-array/);
   });
 
+  it("a plan's default strategy that cannot run on the accelerator names the plan file", async () => {
+    const plan = join(tmpDir(), 'plan.json');
+    writeFileSync(plan, JSON.stringify({ format: 'dynsim-plan', version: 1, network: 'skipnet-resnet18', default: 'multi-kernel', gates: {} }));
+    const r = await runCli(['run', '--synthetic', '10', '--plan', plan]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/plan\.json: default: strategy "multi-kernel" does not apply to a gpu-simt/);
+  });
+
+  it('compare on a recorded trace uses the network its header names', async () => {
+    const r = await runCli(['compare', '--trace', join(root, 'traces', 'msdnet.jsonl'), '--strategies', 'mask,compact', '--no-search', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout) as { config: { network: string }; gates: Record<string, unknown> };
+    expect(j.config.network).toBe('msdnet');
+    expect(Object.keys(j.gates).length).toBeGreaterThan(0);
+  });
+
+  it('two outputs naming one file are refused before the run', async () => {
+    const f = join(tmpDir(), 'x.json');
+    const r = await runCli(['run', '--synthetic', '10', '-o', f, '--report', f]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/x\.json: named by two outputs/);
+  });
+
   it('a trace of a network that is no preset, without --network, asks for the network file', async () => {
     const dir = tmpDir();
     const t = join(dir, 't.jsonl');

@@ -137,3 +137,20 @@ describe('active rows of a mask', () => {
       }
   });
 });
+
+describe('replayed shares stay physical', () => {
+  it('a layer every sample skips under mask: no time share rounds below 0', async () => {
+    const { runSimulation } = await import('../src/api/run.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpDir } = await import('./helpers/fixtures.js');
+    const spec = join(tmpDir(), 'spec.json');
+    writeFileSync(spec, JSON.stringify({ skip: { prob: 1 } }));
+    for (const strategy of ['mask', 'capacity'] as const) {
+      const r = await runSimulation({ synthetic: 3000, batch: 8, specFile: spec, strategy });
+      for (const [name, l] of Object.entries(r.layers)) {
+        for (const [part, ns] of Object.entries(l.timeNs)) expect(ns, `${strategy} ${name} ${part}`).toBeGreaterThanOrEqual(0);
+      }
+    }
+  });
+});

@@ -19,13 +19,13 @@
  * apply to the hardware is a usage error, as it is for `run`.
  */
 import { VERSION } from '../version.js';
-import { loadHardware, loadNetwork } from '../formats/load.js';
+import { JsonlTraceSource } from '../trace/jsonl-reader.js';
 import type { Plan } from '../formats/plan.js';
 import { inapplicableReason } from '../strategy/registry.js';
 import { DynsimError } from '../util/errors.js';
 import { STRATEGY_KINDS, type StrategyKind } from '../strategy/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { RUN_DEFAULTS, runSimulation, type RunOptions, type RunResult } from './run.js';
+import { runInputs, runSimulation, type RunOptions, type RunResult } from './run.js';
 
 export interface CompareOptions extends Omit<RunOptions, 'strategy' | 'planFile' | 'plan'> {
   /** Strategies to compare (default: every one that applies to the hardware). */
@@ -88,8 +88,8 @@ function summary(strategy: StrategyKind | 'planned', r: RunResult): StrategySumm
 }
 
 export async function compareStrategies(o: CompareOptions = {}): Promise<CompareResult> {
-  const net = loadNetwork(o.network ?? RUN_DEFAULTS.network);
-  const hw = loadHardware(o.hw ?? RUN_DEFAULTS.hw);
+  // the network and hardware every run below uses (a recorded trace names its network)
+  const { net, hw } = await runInputs(o, o.trace !== undefined ? await JsonlTraceSource.open(o.trace) : undefined);
   const accKind = hw.spec.accelerator.kind;
   const hasMoe = net.gates.some((g) => g.gate.kind === 'moe');
   const skipped: CompareResult['skipped'] = [];

@@ -15,6 +15,8 @@ import type { ExecutionMode } from '../engine/exec.js';
 import type { BatchingOptions } from '../engine/batching.js';
 import type { StrategyKind } from '../strategy/types.js';
 import { getStrategy } from '../strategy/registry.js';
+import type { ResolvedNetwork } from '../network/resolve.js';
+import type { ResolvedHardware } from '../hardware/resolve.js';
 import { Tally } from '../metrics/accumulator.js';
 import { runMetrics, scopeMetrics, type RunMetrics, type ScopeMetrics } from '../metrics/record.js';
 
@@ -109,13 +111,15 @@ export const RUN_DEFAULTS = {
   batchTimeoutNs: 1_000_000,
 };
 
-export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
-  if (o.trace !== undefined && o.synthetic !== undefined)
-    throw new DynsimError('E_USAGE', { message: 'give either a trace file or --synthetic N, not both' });
-  if (o.priorBusyNs !== undefined && !(Number.isFinite(o.priorBusyNs) && o.priorBusyNs >= 0))
-    throw new DynsimError('E_USAGE', { path: 'priorBusyNs', message: `expected a finite busy time >= 0 ns, got ${o.priorBusyNs}` });
-  // a recorded trace names its network: without --network, use the bundled preset of that id
-  const traceSource = o.trace !== undefined ? await JsonlTraceSource.open(o.trace) : undefined;
+/**
+ * The network and hardware of a run: as given; else, for a recorded trace, the bundled preset
+ * its header names (a trace of another network needs --network); else the defaults. Bundled
+ * presets load without building the network and hardware schemas (src/formats/presets.ts).
+ */
+export async function runInputs(
+  o: Pick<RunOptions, 'trace' | 'network' | 'networkDocument' | 'hw' | 'hwDocument'>,
+  traceSource?: JsonlTraceSource,
+): Promise<{ net: ResolvedNetwork; hw: ResolvedHardware }> {
   const networkGiven = o.network !== undefined || o.networkDocument !== undefined;
   if (traceSource && !networkGiven && !listPresets('networks').includes(traceSource.header.network))
     throw new DynsimError('E_USAGE', {
@@ -125,9 +129,18 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
       message: `the trace's network "${traceSource.header.network}" is not a bundled preset: give its network file with --network`,
     });
   const headerNetwork = traceSource && !networkGiven ? traceSource.header.network : undefined;
-  // bundled presets without building the network and hardware schemas (src/formats/presets.ts)
   const net = await loadNetworkLazily(o.networkDocument ?? o.network ?? headerNetwork ?? RUN_DEFAULTS.network);
   const hw = await loadHardwareLazily(o.hwDocument ?? o.hw ?? RUN_DEFAULTS.hw);
+  return { net, hw };
+}
+
+export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
+  if (o.trace !== undefined && o.synthetic !== undefined)
+    throw new DynsimError('E_USAGE', { message: 'give either a trace file or --synthetic N, not both' });
+  if (o.priorBusyNs !== undefined && !(Number.isFinite(o.priorBusyNs) && o.priorBusyNs >= 0))
+    throw new DynsimError('E_USAGE', { path: 'priorBusyNs', message: `expected a finite busy time >= 0 ns, got ${o.priorBusyNs}` });
+  const traceSource = o.trace !== undefined ? await JsonlTraceSource.open(o.trace) : undefined;
+  const { net, hw } = await runInputs(o, traceSource);
   const accel = createAccelerator(hw.spec.accelerator);
   const seed = o.seed ?? RUN_DEFAULTS.seed;
   let strategy = o.strategy ?? RUN_DEFAULTS.strategy;
@@ -155,6 +168,12 @@ export async function runSimulation(o: RunOptions = {}): Promise<RunResult> {
           path: `gates.${gid}`,
           message: `strategy "${kind}" does not apply to a ${accKind} (${hw.spec.id}); it needs ${getStrategy(kind).appliesTo.join(' or ')}`,
         });
+    if (o.planFile && o.strategy === undefined && !getStrategy(strategy).appliesTo.includes(accKind))
+      problems.push({
+        file: o.planFile,
+        path: 'default',
+        message: `strategy "${strategy}" does not apply to a ${accKind} (${hw.spec.id}); it needs ${getStrategy(strategy).appliesTo.join(' or ')}`,
+      });
     if (problems.length) throw new DynsimError('E_USAGE', problems);
   }
   let source: TraceSource;

@@ -137,11 +137,12 @@ export class Tally {
     if (p.category === 'regroup') this.regroupNs += n * p.timeNs;
     else if (p.category === 'blend') this.maskedWasteNs += n * p.timeNs;
     else {
-      const maskedNs = p.issuedSlotFlops > 0 ? (p.timeNs * (n * p.activeFlops - usefulSum)) / p.issuedSlotFlops : 0;
-      const divNs = p.issuedSlotFlops > 0 ? (n * p.timeNs * p.divergentSlotFlops) / p.issuedSlotFlops : 0;
-      this.maskedWasteNs += maskedNs;
-      this.divergenceNs += divNs;
-      this.usefulComputeNs += n * p.timeNs - maskedNs - divNs;
+      const I = p.issuedSlotFlops;
+      // each share as one product (a difference of rounded products could go below 0):
+      // masked (A - u) / I, divergent D / I, the rest (I - A - D + u) / I, summed over the n
+      this.maskedWasteNs += I > 0 ? (p.timeNs * (n * p.activeFlops - usefulSum)) / I : 0;
+      this.divergenceNs += I > 0 ? (n * p.timeNs * p.divergentSlotFlops) / I : 0;
+      this.usefulComputeNs += I > 0 ? (p.timeNs * (n * (I - p.activeFlops - p.divergentSlotFlops) + usefulSum)) / I : n * p.timeNs;
     }
   }
 

@@ -3,12 +3,15 @@
  * interrupted run never leaves a partial file under the requested name.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DynsimError } from './errors.js';
 
-/** Temporary path beside `target` (same directory, so rename is atomic). */
+let tempSerial = 0;
+
+/** Temporary path beside `target` (same directory, so rename is atomic); unique within the
+ * process (a serial number) and across processes (the pid). */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now().toString(36)}.${(tempSerial++).toString(36)}.tmp`);
 }
 
 /** Writes `data` to `target` atomically. */
@@ -29,7 +32,9 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 /**
  * Output files that appear together or not at all: each is written to a temporary beside its
  * target, and only when every one is written are they renamed onto their targets (a failure
- * removes the temporaries, so a failed run leaves none of them, old files untouched).
+ * while writing removes the temporaries, so a failed run leaves none of them, old files
+ * untouched). The renames themselves are one by one: one failing after others (rare, the
+ * targets were checked by checkWritable) leaves the earlier ones in place.
  */
 export class OutputBatch {
   private readonly staged: { tmp: string; target: string }[] = [];
@@ -77,8 +82,13 @@ export class OutputBatch {
  * writable, and the target is not a directory. A long run then does not fail at the end.
  */
 export async function checkWritable(targets: readonly string[]): Promise<void> {
+  const seen = new Set<string>();
   for (const target of targets) {
     if (target === '') throw new DynsimError('E_USAGE', { message: 'expected an output file name, got an empty one' });
+    // two outputs to one file: one would silently replace the other
+    const abs = resolve(target);
+    if (seen.has(abs)) throw new DynsimError('E_USAGE', { file: target, message: 'named by two outputs: give each output its own file' });
+    seen.add(abs);
     const dir = dirname(target);
     const fail = (why: string) => new DynsimError('E_IO', { file: target, message: `cannot write: ${why}` });
     const d = await fs.stat(dir).catch(() => undefined);
