@@ -18,7 +18,7 @@ import type { Strategy, StrategyKind } from './types.js';
 import type { ResolvedGate } from '../network/resolve.js';
 import type { RowRun } from '../hardware/types.js';
 import { RUN_PATH, copyKernel, kernelOf, narrowPath, pushRun, type LayerShape } from '../engine/kernels.js';
-import { activationElements, decisionBytes, forEachStep, layerNeeds, leavingAt, RowState, runHead, tokenExperts } from './common.js';
+import { activationElements, aliveShare, decisionBytes, forEachStep, layerNeeds, leavingAt, RowState, runHead, tokenExperts } from './common.js';
 
 export interface RegroupMode {
   /** The host takes each decision (round trip) and launches only what is needed. */
@@ -84,7 +84,34 @@ function runRegrouped(
 
 function copy(x: Exec, g: ResolvedGate, what: 'gather' | 'scatter', elements: number, layerIdx?: number): void {
   const dtype = layerIdx === undefined ? x.net.spec.dtype : (x.net.spec.layers[layerIdx]!.dtype ?? x.net.spec.dtype);
-  x.kernel(copyKernel(`${what}:${g.gate.id}`, elements, dtype, what), x.m.tags.copy[g.index]!);
+  // priced once per gate, direction, size and dtype
+  x.kernelFixed(`${what}:${g.index}:${elements}:${dtype}`, () => copyKernel(`${what}:${g.gate.id}`, elements, dtype, what), x.m.tags.copy[g.index]!, what);
+}
+
+/**
+ * The rows the alive samples need at a controlled layer, per distinct output width (widest
+ * first), and in all. A skip gate's count comes from the batch's skip shares (aliveShare: one
+ * pass per batch for every skip gate, not one per layer); the other kinds sum layerNeeds.
+ */
+function neededByWidth(x: Exec, g: ResolvedGate, layerIdx: number, t: number): { groups: [number, number][]; neededRows: number; totalRows: number } {
+  const shape = x.sh.layers[layerIdx]!;
+  const alive = x.alive();
+  if (g.gate.kind === 'skip') {
+    // every alive sample needs all of its rows at full width, or none
+    const neededRows = aliveShare(x, g, layerIdx, t) * shape.rowsPerSample;
+    return { groups: neededRows > 0 ? [[shape.cols, neededRows]] : [], neededRows, totalRows: alive.length * shape.rowsPerSample };
+  }
+  const byCols = new Map<number, number>();
+  let neededRows = 0;
+  let totalRows = 0;
+  for (const i of alive)
+    for (const need of layerNeeds(x, g, layerIdx, x.slots[i]!, t)) {
+      totalRows += need.rows;
+      if (!need.on) continue;
+      neededRows += need.rows;
+      byCols.set(need.cols, (byCols.get(need.cols) ?? 0) + need.rows);
+    }
+  return { groups: [...byCols.entries()].sort((a, b) => b[0] - a[0]), neededRows, totalRows };
 }
 
 export function regroupGatedLayer(
@@ -107,19 +134,7 @@ export function regroupGatedLayer(
     if (mode.host) x.hostRoundTrip(gid, decisionBytes(g, x.alive().length));
   };
   forEachStep(g, first, decide, (t) => {
-    const alive = x.alive();
-    // needed rows per distinct output width
-    const byCols = new Map<number, number>();
-    let neededRows = 0;
-    let totalRows = 0;
-    for (const i of alive)
-      for (const need of layerNeeds(x, g, layerIdx, x.slots[i]!, t)) {
-        totalRows += need.rows;
-        if (!need.on) continue;
-        neededRows += need.rows;
-        byCols.set(need.cols, (byCols.get(need.cols) ?? 0) + need.rows);
-      }
-    const groups = [...byCols.entries()].sort((a, b) => b[0] - a[0]);
+    const { groups, neededRows, totalRows } = neededByWidth(x, g, layerIdx, t);
     // a region regroups rows on entry and restores them on exit; a temporal step is its own region
     const entering = first || temporal;
     const leaving = last || temporal;
