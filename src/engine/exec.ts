@@ -98,7 +98,9 @@ export class Machine {
   private readonly throttledCosts = new WeakMap<KernelCost, KernelCost>();
 
   /** A kernel's cost at the sustained clock (cached per cost object). */
-  throttled(c: KernelCost): KernelCost {
+  throttled(c: KernelCost, reused = true): KernelCost {
+    // a cost priced for one kernel alone (Exec.kernel) is never seen again: no cache entry
+    if (!reused) return { ...c, timeNs: c.throttledTimeNs, cycles: c.cycles * (c.throttledTimeNs / c.timeNs) };
     let t = this.throttledCosts.get(c);
     if (t === undefined) this.throttledCosts.set(c, (t = { ...c, timeNs: c.throttledTimeNs, cycles: c.cycles * (c.throttledTimeNs / c.timeNs) }));
     return t;
@@ -353,7 +355,7 @@ export class Exec {
   /** Prices a kernel and places it: the host issues it, the accelerator runs it in order. */
   kernel(spec: KernelSpec, tag: KernelTag): void {
     const op: HostOp = tag.category === 'regroup' ? (spec.name.startsWith('scatter') ? 'scatter' : 'gather') : tag.op;
-    this.place(this.m.accel.cost(spec), tag, op);
+    this.place(this.m.accel.cost(spec), tag, op, undefined, undefined, false);
   }
 
   /** Like `kernel`, for a spec fully determined by the tag's scope and the batch's row states. */
@@ -511,12 +513,13 @@ export class Exec {
     }
   }
 
-  private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops): void {
+  /** `reused`: the cost object comes from a memo and will be placed again (see Machine.throttled). */
+  private place(cost: KernelCost, tag: KernelTag, op: HostOp = tag.op, usefulFlops = cost.usefulFlops, useful?: UsefulFlops, reused = true): void {
     if (this.emptyForHost) return;
     const m = this.m;
     this.tape?.push({ cost, tag, issueNs: m.timing.issueNs[op], timeNs: cost.timeNs, slowNs: cost.throttledTimeNs, throttles: cost.throttledTimeNs !== cost.timeNs, useful, prepared: new PreparedKernel(cost, tag.category), preparedThrottled: undefined, reps: 0, repsSlow: 0, usefulSum: 0, usefulSumSlow: 0 });
     // once the device has been busy long enough, it runs at its power-limited sustained clock
-    if (m.accelBusyNs >= m.throttleAfterNs && cost.throttledTimeNs !== cost.timeNs) cost = m.throttled(cost);
+    if (m.accelBusyNs >= m.throttleAfterNs && cost.throttledTimeNs !== cost.timeNs) cost = m.throttled(cost, reused);
     const start = this.advance(cost.timeNs, tag, op);
     if (this.m.recorder?.recording)
       this.m.recorder.add({

@@ -108,32 +108,38 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const uSet = new Uint8Array(paths.length);
     let uSetSize = 0;
 
-    const unitCost = (set: ArrayLike<number>, size: number, contains: (p: number) => boolean) => {
-      let c = 0;
-      let s = 0;
-      let q = 0;
-      for (let p = 0; p < size; p++) {
-        const id = set[p]!;
-        if (!contains(id)) continue;
+    // cycles, issued slots and scheduling quantum of one unit running the paths in `set`
+    // (results in uc, us, uq: this runs for every unit boundary, so it allocates nothing)
+    let uc = 0;
+    let us = 0;
+    let uq = 0;
+    const unitCost = (set: ArrayLike<number>, size: number, byFlag: boolean) => {
+      uc = 0;
+      us = 0;
+      uq = 0;
+      for (let k = 0; k < size; k++) {
+        // byFlag: set is a 0/1 flag per path id; else a list of path ids
+        const id = byFlag ? k : set[k]!;
+        if (byFlag && !set[k]) continue;
         if (nested) {
-          c = Math.max(c, unitCycles[id]!);
-          s = Math.max(s, unitSlots[id]!);
-          q = Math.max(q, unitQuantum[id]!);
+          uc = Math.max(uc, unitCycles[id]!);
+          us = Math.max(us, unitSlots[id]!);
+          uq = Math.max(uq, unitQuantum[id]!);
         } else {
-          c += unitCycles[id]!;
-          s += unitSlots[id]!;
-          q += unitQuantum[id]!;
+          uc += unitCycles[id]!;
+          us += unitSlots[id]!;
+          uq += unitQuantum[id]!;
         }
       }
-      return [c, s, q] as const;
     };
 
     const closeUnit = () => {
       if (uRows === 0) return;
       if (uSetSize > 0) {
-        const ids: number[] = [];
-        for (let p = 0; p < paths.length; p++) if (uSet[p]) ids.push(p);
-        const [c, s, q] = unitCost(ids, ids.length, () => true);
+        unitCost(uSet, paths.length, true);
+        const c = uc;
+        const s = us;
+        const q = uq;
         units++;
         if (uMixed) divergentUnits++;
         sumCycles += c;
@@ -153,6 +159,20 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
     const samePaths = (a: readonly number[], b: readonly number[]) =>
       a.length === b.length && a.every((x, i) => x === b[i]);
 
+    // n rows of a run on `runPaths` join the open unit (closing it when full)
+    const join = (runPaths: readonly number[], rowFlops: number, n: number) => {
+      if (uRows > 0 && (uFirst === null || !samePaths(uFirst, runPaths))) uMixed = true;
+      if (uRows === 0) uFirst = runPaths;
+      for (const p of runPaths)
+        if (!uSet[p]) {
+          uSet[p] = 1;
+          uSetSize++;
+        }
+      uRows += n;
+      uActive += n * rowFlops;
+      if (uRows === g) closeUnit();
+    };
+
     const addRun = (run: (typeof kernel.runs)[number], runRows: number) => {
       let rows = runRows;
       if (rows <= 0) return;
@@ -167,29 +187,20 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
       actBytes += rows * rowBytes;
       useful += rows * rowFlops * run.useful;
 
-      const join = (n: number) => {
-        if (uRows > 0 && (uFirst === null || !samePaths(uFirst, run.paths))) uMixed = true;
-        if (uRows === 0) uFirst = run.paths;
-        for (const p of run.paths)
-          if (!uSet[p]) {
-            uSet[p] = 1;
-            uSetSize++;
-          }
-        uRows += n;
-        uActive += n * rowFlops;
-        if (uRows === g) closeUnit();
-      };
       // top up the open unit
       if (uRows > 0) {
         const n = Math.min(rows, g - uRows);
-        join(n);
+        join(run.paths, rowFlops, n);
         rows -= n;
       }
       // whole units of this run alone: uniform, never divergent
       const whole = Math.floor(rows / g);
       if (whole > 0) {
         if (run.paths.length > 0) {
-          const [c, s, q] = unitCost(run.paths, run.paths.length, () => true);
+          unitCost(run.paths, run.paths.length, false);
+          const c = uc;
+          const s = us;
+          const q = uq;
           units += whole;
           sumCycles += whole * c;
           if (q > maxCycles) maxCycles = q;
@@ -198,7 +209,7 @@ export function createGpuSimt(spec: GpuSimt): AcceleratorModel {
         } else emptyUnits += whole;
         rows -= whole * g;
       }
-      if (rows > 0) join(rows);
+      if (rows > 0) join(run.paths, rowFlops, rows);
     };
     const entries = kernel.entries;
     if (entries !== undefined) {
