@@ -6,44 +6,8 @@
  * A 32-row tile of a 32 -> 32 fp16 linear layer is one CTA of 2 x 32 x 32 x 32 / 2048 = 32 cycles.
  */
 import { describe, expect, it } from 'vitest';
-import { runSimulation, type RunOptions } from '../src/api/run.js';
 import { idealGpu, writeInputs } from './helpers/fixtures.js';
-
-// linear 32 -> 32, no bias: F = 2 x 32 x 32 = 2048 FLOPs per row
-const lin = (name: string) => ({ kind: 'linear', name, rows: 1, inFeatures: 32, outFeatures: 32, bias: false });
-const F = 2048;
-/** A copy of n bytes at the ideal GPU's 1e12 B/ns: ~1e-9 ns, kept where it matters at 9 digits. */
-const copyNs = (bytes: number) => bytes / 1e12;
-
-/** a -> b, with a skip gate g over b. */
-function skipNet() {
-  return {
-    format: 'dynsim-network',
-    version: 1,
-    id: 'skip2',
-    dtype: 'fp16',
-    layers: [lin('a'), lin('b')],
-    gates: [{ id: 'g', kind: 'skip', layers: ['b'] }],
-  };
-}
-
-function trace(network: string, gates: unknown[], decisions: Record<string, unknown>[], arrivals?: number[]) {
-  return [
-    { format: 'dynsim-trace', version: 1, network, gates, seed: null, provenance: { test: true } },
-    ...decisions.map((d, i) => (arrivals ? { i, arrivalNs: arrivals[i], d } : { i, d })),
-  ];
-}
-
-/** 32 samples per batch; the first `skipped` of each batch skip block b. */
-function skipInputs(batches: number, skipped: number, hw: unknown = idealGpu()) {
-  const d: Record<string, unknown>[] = [];
-  for (let b = 0; b < batches; b++) for (let i = 0; i < 32; i++) d.push({ g: i < skipped ? 1 : 0 });
-  return writeInputs({ 'net.json': skipNet(), 'hw.json': hw, 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], d) });
-}
-
-async function run(files: Record<string, string>, o: RunOptions) {
-  return runSimulation({ network: files['net.json'], hw: files['hw.json'], trace: files['t.jsonl'], batch: 32, ...o });
-}
+import { copyNs, exitGates, exitNet, F, lin, run, skipGates, skipInputs, skipNet, trace } from './helpers/ideal-nets.js';
 
 /** The ideal GPU with some accelerator fields overridden. */
 function gpu(acc: Record<string, unknown>, over: { staticPowerW?: number } = {}) {
@@ -82,7 +46,7 @@ describe('streaming latency percentiles (arrivals 0, 10, 20, 1000 ns; batch 4, t
     const files = writeInputs({
       'net.json': skipNet(),
       'hw.json': idealGpu(),
-      't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], d, [0, 10, 20, 1000]),
+      't.jsonl': trace('skip2', skipGates, d, [0, 10, 20, 1000]),
     });
     const m = (await run(files, { strategy: 'static', streaming: true, batch: 4, batchTimeoutNs: 100 })).metrics;
     // 1000 > 0 + 100 closes batch 1 (3 samples) at 100; a + b = 64 ns (one padded tile each)
@@ -279,16 +243,8 @@ describe('layers.<name>', () => {
 
 describe('early exit under host, device-branch and per-sample (64 samples, the first 32 leave after a)', () => {
   // a -> exit point (head h) -> b; batch of 64 = two 32-row tiles on 1 SM
-  const exitNet = {
-    format: 'dynsim-network',
-    version: 1,
-    id: 'ee',
-    dtype: 'fp16',
-    layers: [lin('a'), lin('b')],
-    gates: [{ id: 'x', kind: 'exit', exits: [{ after: 'a', head: [lin('h')] }] }],
-  };
   const d = Array.from({ length: 64 }, (_, i) => ({ x: i < 32 ? 0 : 1 }));
-  const files = writeInputs({ 'net.json': exitNet, 'hw.json': idealGpu(), 't.jsonl': trace('ee', [{ id: 'x', kind: 'exit', exits: 1 }], d) });
+  const files = writeInputs({ 'net.json': exitNet(), 'hw.json': idealGpu(), 't.jsonl': trace('ee', exitGates, d) });
 
   it('host: head, round trip, gather of the 32 that stay, b over one tile', async () => {
     const r = await run(files, { strategy: 'host', batch: 64 });

@@ -1,41 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runSimulation, type RunOptions } from '../src/api/run.js';
 import { strategyRegistry } from '../src/strategy/registry.js';
 import { STRATEGY_KINDS } from '../src/strategy/types.js';
 import { idealGpu, writeInputs } from './helpers/fixtures.js';
-
-// linear 32 -> 32, no bias: 2048 FLOPs per row, one 32-row tile = 32 ns on the ideal GPU
-const lin = (name: string) => ({ kind: 'linear', name, rows: 1, inFeatures: 32, outFeatures: 32, bias: false });
-const F = 2048;
-
-function skipNet() {
-  return {
-    format: 'dynsim-network',
-    version: 1,
-    id: 'skip2',
-    dtype: 'fp16',
-    layers: [lin('a'), lin('b')],
-    gates: [{ id: 'g', kind: 'skip', layers: ['b'] }],
-  };
-}
-
-function trace(network: string, gates: unknown[], decisions: Record<string, unknown>[], arrivals?: number[]) {
-  return [
-    { format: 'dynsim-trace', version: 1, network, gates, seed: null, provenance: { test: true } },
-    ...decisions.map((d, i) => (arrivals ? { i, arrivalNs: arrivals[i], d } : { i, d })),
-  ];
-}
-
-/** 32 samples per batch; the first `skipped` of each batch skip block b. */
-function skipInputs(batches: number, skipped: number, hw = idealGpu()) {
-  const d: Record<string, unknown>[] = [];
-  for (let b = 0; b < batches; b++) for (let i = 0; i < 32; i++) d.push({ g: i < skipped ? 1 : 0 });
-  return writeInputs({ 'net.json': skipNet(), 'hw.json': hw, 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], d) });
-}
-
-async function run(files: Record<string, string>, o: RunOptions) {
-  return runSimulation({ network: files['net.json'], hw: files['hw.json'], trace: files['t.jsonl'], batch: 32, ...o });
-}
+// linear 32 -> 32 (F = 2048 FLOPs per row): one 32-row tile = 32 ns on the ideal GPU
+import { exitGates, exitNet, F, lin, moeGates, moeNet, run, skipGates, skipInputs, skipNet, trace } from './helpers/ideal-nets.js';
 
 describe('strategy registry', () => {
   it('has one implementation per kind, each reporting its own kind', () => {
@@ -132,7 +100,7 @@ describe('tile-granular branching over two batches', () => {
   it('device-branch skips a tile whose rows all skip; mask runs it', async () => {
     // batch of 64 = two tiles; the first 32 samples skip b
     const d = Array.from({ length: 64 }, (_, i) => ({ g: i < 32 ? 1 : 0 }));
-    const files = writeInputs({ 'net.json': skipNet(), 'hw.json': idealGpu(), 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], d) });
+    const files = writeInputs({ 'net.json': skipNet(), 'hw.json': idealGpu(), 't.jsonl': trace('skip2', skipGates, d) });
     const db = (await run(files, { strategy: 'device-branch', batch: 64 })).metrics;
     const mask = (await run(files, { strategy: 'mask', batch: 64 })).metrics;
     expect(mask.totalTimeNs).toBeCloseTo(64 + 64, 6);
@@ -186,7 +154,7 @@ describe('metrics bookkeeping', () => {
     const files = writeInputs({
       'net.json': skipNet(),
       'hw.json': idealGpu(),
-      't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], d, [0, 10, 20, 1000]),
+      't.jsonl': trace('skip2', skipGates, d, [0, 10, 20, 1000]),
     });
     const m = (await run(files, { strategy: 'static', streaming: true, batch: 4, batchTimeoutNs: 100 })).metrics;
     expect(m.batches).toBe(2);
@@ -198,15 +166,6 @@ describe('metrics bookkeeping', () => {
 });
 
 describe('MoE and exits (hand-derived)', () => {
-  const moeNet = {
-    format: 'dynsim-network',
-    version: 1,
-    id: 'moe',
-    dtype: 'fp16',
-    layers: [lin('a')],
-    gates: [{ id: 'm', kind: 'moe', after: 'a', tokens: 1, experts: 4, topK: 1, capacityFactor: 4, expert: [lin('e')] }],
-  };
-  const moeGates = [{ id: 'm', kind: 'moe', experts: 4, topK: 1, tokens: 1 }];
 
   it('static runs every expert on every token; mask wastes 1 - k/E of the expert FLOPs', async () => {
     const d = Array.from({ length: 32 }, (_, i) => ({ m: { e: [[i % 4]] } }));
@@ -295,16 +254,8 @@ describe('MoE and exits (hand-derived)', () => {
   });
 
   it('early exit: compact removes leavers, mask keeps computing them', async () => {
-    const exitNet = {
-      format: 'dynsim-network',
-      version: 1,
-      id: 'ee',
-      dtype: 'fp16',
-      layers: [lin('a'), lin('b')],
-      gates: [{ id: 'x', kind: 'exit', exits: [{ after: 'a', head: [lin('h')] }] }],
-    };
     const d = Array.from({ length: 64 }, (_, i) => ({ x: i < 32 ? 0 : 1 }));
-    const files = writeInputs({ 'net.json': exitNet, 'hw.json': idealGpu(), 't.jsonl': trace('ee', [{ id: 'x', kind: 'exit', exits: 1 }], d) });
+    const files = writeInputs({ 'net.json': exitNet(), 'hw.json': idealGpu(), 't.jsonl': trace('ee', exitGates, d) });
     const mask = await run(files, { strategy: 'mask', batch: 64 });
     // a (2 tiles) + head (2 tiles) + b (2 tiles, half masked)
     expect(mask.metrics.totalTimeNs).toBe(6 * 32);
@@ -321,16 +272,8 @@ describe('MoE and exits (hand-derived)', () => {
 });
 
 describe('a batch that every sample leaves early', () => {
-  const exitNet = {
-    format: 'dynsim-network',
-    version: 1,
-    id: 'ee',
-    dtype: 'fp16',
-    layers: [lin('a'), lin('b')],
-    gates: [{ id: 'x', kind: 'exit', exits: [{ after: 'a', head: [lin('h')] }] }],
-  };
   const d = Array.from({ length: 64 }, () => ({ x: 0 }));
-  const files = writeInputs({ 'net.json': exitNet, 'hw.json': idealGpu(), 't.jsonl': trace('ee', [{ id: 'x', kind: 'exit', exits: 1 }], d) });
+  const files = writeInputs({ 'net.json': exitNet(), 'hw.json': idealGpu(), 't.jsonl': trace('ee', exitGates, d) });
 
   it('host: the host took the exit and issues nothing more (no launch of b)', async () => {
     const r = await run(files, { strategy: 'host', batch: 64 });
@@ -348,17 +291,10 @@ describe('a batch that every sample leaves early', () => {
 });
 
 describe('budgets and anytime prediction', () => {
-  const exitNet = {
-    format: 'dynsim-network',
-    version: 1,
-    id: 'ee',
-    dtype: 'fp16',
-    layers: [lin('a'), lin('b'), lin('c')],
-    gates: [{ id: 'x', kind: 'exit', exits: [{ after: 'a', head: [lin('h')] }] }],
-  };
+  const net = exitNet(['a', 'b', 'c']);
   // nobody wants to exit early; batches of 32, 3 batches
   const d = Array.from({ length: 96 }, () => ({ x: 1 }));
-  const files = writeInputs({ 'net.json': exitNet, 'hw.json': idealGpu(), 't.jsonl': trace('ee', [{ id: 'x', kind: 'exit', exits: 1 }], d) });
+  const files = writeInputs({ 'net.json': net, 'hw.json': idealGpu(), 't.jsonl': trace('ee', exitGates, d) });
 
   it('without anytime every sample runs to the end: a + h + b + c = 128 ns, all miss a 100 ns budget', async () => {
     const m = (await run(files, { strategy: 'compact', budgetNs: 100 })).metrics;
@@ -530,7 +466,7 @@ describe('execution modes: eager dispatch, bare CUDA launches, CUDA graph replay
   });
 
   it('graph mode needs a GPU', async () => {
-    const f = writeInputs({ 'net.json': skipNet(), 'hw.json': (await import('./helpers/fixtures.js')).idealArray(), 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], [{ g: 0 }]) });
+    const f = writeInputs({ 'net.json': skipNet(), 'hw.json': (await import('./helpers/fixtures.js')).idealArray(), 't.jsonl': trace('skip2', skipGates, [{ g: 0 }]) });
     await expect(run(f, { strategy: 'mask', mode: 'graph' })).rejects.toThrow(/graph mode replays CUDA graphs and needs a gpu-simt accelerator/);
   });
 });

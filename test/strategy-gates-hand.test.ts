@@ -11,36 +11,9 @@
  * configuration load 100 ns + the weights at 1e12 B/ns.
  */
 import { describe, expect, it } from 'vitest';
-import { runSimulation, type RunOptions } from '../src/api/run.js';
 import { idealArray, idealGpu, writeInputs } from './helpers/fixtures.js';
-
-// linear 32 -> 32, no bias: F = 2 x 32 x 32 = 2048 FLOPs per row
-const lin = (name: string, rows = 1) => ({ kind: 'linear', name, rows, inFeatures: 32, outFeatures: 32, bias: false });
-const F = 2048;
-/** A copy of n bytes at the ideal GPU's 1e12 B/ns. */
-const copyNs = (bytes: number) => bytes / 1e12;
-
-function trace(network: string, gates: unknown[], decisions: Record<string, unknown>[]) {
-  return [
-    { format: 'dynsim-trace', version: 1, network, gates, seed: null, provenance: { test: true } },
-    ...decisions.map((d, i) => ({ i, d })),
-  ];
-}
-
-async function run(files: Record<string, string>, o: RunOptions) {
-  return runSimulation({ network: files['net.json'], hw: files['hw.json'], trace: files['t.jsonl'], batch: 32, ...o });
-}
-
-/** a -> MoE m (1 token per sample, 4 experts, top-1, one 32 -> 32 expert layer e), as in strategies.test.ts. */
-const moeNet = {
-  format: 'dynsim-network',
-  version: 1,
-  id: 'moe',
-  dtype: 'fp16',
-  layers: [lin('a')],
-  gates: [{ id: 'm', kind: 'moe', after: 'a', tokens: 1, experts: 4, topK: 1, capacityFactor: 4, expert: [lin('e')] }],
-};
-const moeGates = [{ id: 'm', kind: 'moe', experts: 4, topK: 1, tokens: 1 }];
+import type { RunOptions } from '../src/api/run.js';
+import { copyNs, F, lin, moeGates, moeNet, run, skipGates, skipNet, trace } from './helpers/ideal-nets.js';
 
 describe('MoE under host (ideal GPU, two batches of 32)', () => {
   // batch 1: 20 tokens to expert 0, 12 to expert 2 (experts 1 and 3 get none);
@@ -229,18 +202,9 @@ describe('MoE under multi-kernel on the ideal array (batches of 8)', () => {
   });
 });
 
-/** a -> b, skip gate g over b. */
-const skipNet = {
-  format: 'dynsim-network',
-  version: 1,
-  id: 'skip2',
-  dtype: 'fp16',
-  layers: [lin('a'), lin('b')],
-  gates: [{ id: 'g', kind: 'skip', layers: ['b'] }],
-};
 // two batches of 64: 16 skip b in batch 1 (48 need it), 40 in batch 2 (24 need it)
 const skipD = [...Array.from({ length: 64 }, (_, i) => ({ g: i < 16 ? 1 : 0 })), ...Array.from({ length: 64 }, (_, i) => ({ g: i < 40 ? 1 : 0 }))];
-const skipFiles = writeInputs({ 'net.json': skipNet, 'hw.json': idealGpu(), 't.jsonl': trace('skip2', [{ id: 'g', kind: 'skip' }], skipD) });
+const skipFiles = writeInputs({ 'net.json': skipNet(), 'hw.json': idealGpu(), 't.jsonl': trace('skip2', skipGates, skipD) });
 
 describe('capacity on a network without MoE runs as mask (skip gate, 2 batches of 64)', () => {
   // mask: per batch a (2 tiles, 64 ns), b over all 64 rows (64 ns), the select: 64 x 32
