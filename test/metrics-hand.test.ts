@@ -40,32 +40,6 @@ describe('cycles and throughput (static, skip net, one batch of 32)', () => {
   });
 });
 
-describe('streaming latency percentiles (arrivals 0, 10, 20, 1000 ns; batch 4, timeout 100 ns)', () => {
-  it('p50 / p95 / p99 by nearest rank, mean and max exact', async () => {
-    const d = [{ g: 0 }, { g: 0 }, { g: 0 }, { g: 0 }];
-    const files = writeInputs({
-      'net.json': skipNet(),
-      'hw.json': idealGpu(),
-      't.jsonl': trace('skip2', skipGates, d, [0, 10, 20, 1000]),
-    });
-    const m = (await run(files, { strategy: 'static', streaming: true, batch: 4, batchTimeoutNs: 100 })).metrics;
-    // 1000 > 0 + 100 closes batch 1 (3 samples) at 100; a + b = 64 ns (one padded tile each)
-    // -> done at 164: latencies 164, 154, 144. The last batch closes at 1000 + 100, done 1164: 164.
-    // sorted: 144, 154, 164, 164
-    expect(m.batches).toBe(2);
-    // p50: rank ceil(0.50 x 4) = 2 -> 154 (histogram: within 0.05%)
-    expectWithin(m.latencyNs.p50, 154);
-    // p95: rank ceil(0.95 x 4) = 4 -> 164; p99: rank ceil(0.99 x 4) = 4 -> 164
-    expectWithin(m.latencyNs.p95, 164);
-    expectWithin(m.latencyNs.p99, 164);
-    // percentiles are clamped to the observed maximum
-    expect(m.latencyNs.p99).toBeLessThanOrEqual(164);
-    // mean exact: (164 + 154 + 144 + 164) / 4 = 626 / 4 = 156.5
-    expect(m.latencyNs.mean).toBeCloseTo(156.5, 9);
-    expect(m.latencyNs.max).toBe(164);
-  });
-});
-
 describe('utilization, time breakdown and energy at skip p = 0.5 (16 of 32 samples skip b)', () => {
   it('device-branch: utilization.compute = executed FLOPs over the tensor peak', async () => {
     const m = (await run(skipInputs(1, 16), { strategy: 'device-branch' })).metrics;

@@ -162,6 +162,14 @@ describe('metrics bookkeeping', () => {
     expect(m.latencyNs.max).toBe(164);
     expect(m.timeNs.queueing).toBeCloseTo((100 + 90 + 80 + 100) / 4, 9);
     expect(m.totalTimeNs).toBe(1164);
+    // nearest rank of the sorted 144, 154, 164, 164 (histogram: within 0.05%, clamped to the max):
+    // p50 rank ceil(0.5 x 4) = 2 -> 154; p95 and p99 rank 4 -> 164; mean 626 / 4 = 156.5 exactly
+    const within = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(5e-4 * want);
+    within(m.latencyNs.p50, 154);
+    within(m.latencyNs.p95, 164);
+    within(m.latencyNs.p99, 164);
+    expect(m.latencyNs.p99).toBeLessThanOrEqual(164);
+    expect(m.latencyNs.mean).toBeCloseTo(156.5, 9);
   });
 });
 
